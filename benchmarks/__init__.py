@@ -1,0 +1,1 @@
+"""Performance harnesses. Each writes ``benchmarks/results/<name>.json`` and ``<name>.md``."""

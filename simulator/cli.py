@@ -1,0 +1,82 @@
+"""``python -m simulator build|plot|calibrate`` — the simulator's command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .calibration import calibration_table, format_table
+from .dataset import VERSIONS, BuildConfig, SimulatorError, build_dataset
+from .household import DEFAULT_EVENTS_PER_CLASS
+from .plot import plot_user
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="write a labelled multi-household dataset")
+    build.add_argument("--out", type=Path, default=Path("data"), help="dataset directory (default: data)")
+    build.add_argument("--train-users", type=int, default=80, help="training households (default: 80)")
+    build.add_argument("--val-users", type=int, default=20, help="validation households (default: 20)")
+    build.add_argument("--days", type=int, default=None, help="days per household (v2: 180, v1: 3)")
+    build.add_argument("--freq", default=None, help="sample interval, e.g. 1h or 5min (v2: 1h, v1: 5min)")
+    build.add_argument("--seed", type=int, default=123, help="population seed (default: 123)")
+    build.add_argument("--version", default="v2", help=f"dataset version: {', '.join(sorted(VERSIONS))} (default: v2)")
+    build.add_argument(
+        "--events-per-class",
+        type=int,
+        default=DEFAULT_EVENTS_PER_CLASS,
+        help=f"injected events of each anomaly class per household (default: {DEFAULT_EVENTS_PER_CLASS})",
+    )
+
+    plot = commands.add_parser("plot", help="six-panel PNG of one household")
+    plot.add_argument("--data", type=Path, default=Path("data"), help="dataset directory (default: data)")
+    plot.add_argument("--user", default="user_003", help="household id (default: user_003)")
+    plot.add_argument("--days", type=int, default=14, help="days to show from the start (default: 14)")
+    plot.add_argument("--out", type=Path, default=None, help="PNG path (default: DATA/plots/USER.png)")
+
+    calibrate = commands.add_parser("calibrate", help="compare a dataset with facts from real homes")
+    calibrate.add_argument("--data", type=Path, default=Path("data"), help="dataset directory (default: data)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            config = BuildConfig(
+                out=args.out,
+                train_users=args.train_users,
+                val_users=args.val_users,
+                days=args.days,
+                freq=args.freq,
+                seed=args.seed,
+                version=args.version,
+                events_per_class=args.events_per_class,
+            )
+
+            def progress(users: Iterable[int]) -> Iterable[int]:
+                bar: Iterable[int] = tqdm(
+                    users, total=config.train_users + config.val_users, desc="households", unit="home"
+                )
+                return bar
+
+            result = build_dataset(config, progress)
+            print(
+                f"wrote {result.households} households × {result.rows_per_household} rows "
+                f"and {result.episodes} anomaly episodes to {result.out}"
+            )
+        elif args.command == "plot":
+            out = args.out or args.data / "plots" / f"{args.user}.png"
+            print(f"wrote {plot_user(args.data, args.user, args.days, out)}")
+        else:
+            print(format_table(calibration_table(args.data)))
+    except SimulatorError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,1 @@
+"""Trainer: simulated homes → evaluated, quantized ONNX model shipped into the integration."""
