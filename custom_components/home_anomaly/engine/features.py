@@ -1,0 +1,316 @@
+"""The feature contract: raw readings → hourly samples → normalised model input.
+
+Two paths meet here and must agree to the bit:
+
+* the integration's: timestamped state changes → ``HourAggregator`` → ``HourlySample`` rows;
+* the trainer's: hourly dataset rows (the simulator's CSV) → the same ``HourlyTable``.
+
+``model_features`` turns an ``HourlyTable`` into the model's input, one row per hour, in
+``FEATURE_NAMES`` order. Everything the model needs to learn each class is here: per-household
+normalisation against the home's own recent past (a home at 24 °C is not a home at 19 °C), the
+hour of day (a door at 03:00 is not a door at 18:00) and per-sensor missing-data masks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final
+
+import numpy as np
+
+from .arrays import BoolArray, Float32Array, FloatArray, IntArray
+from .schema import NIGHT_END_HOUR, NIGHT_START_HOUR, SENSOR_COLUMNS
+
+N_SENSORS: Final = len(SENSOR_COLUMNS)
+N_ANALOG: Final = 3
+HOUR: Final = timedelta(hours=1)
+
+FEATURE_NAMES: Final[tuple[str, ...]] = (
+    # deviation from the home's own typical value at this hour, in the home's own spread
+    "temperature_dev",
+    "humidity_dev",
+    "fridge_power_dev",
+    # absolute level on a fixed scale (a leak near 100 %RH, a room at 12 °C)
+    "temperature_level",
+    "humidity_level",
+    "fridge_power_ratio",
+    "front_door_open",
+    "fire_alarm",
+    "temperature_missing",
+    "humidity_missing",
+    "fridge_power_missing",
+    "hour_sin",
+    "hour_cos",
+    "is_night",
+    "is_weekend",
+)
+N_FEATURES: Final = len(FEATURE_NAMES)
+
+# The household baseline for a calendar day comes from the 28 days before it: long enough that
+# a week-long heating failure stays a minority, short enough to follow the seasons.
+BASELINE_DAYS: Final = 28
+MIN_BASELINE_HOURS: Final = 24
+MIN_SAMPLES_PER_HOUR_OF_DAY: Final = 3
+# Used until a home has a day of history (temperature °C, humidity %RH, fridge W).
+DEFAULT_CENTRE: Final[tuple[float, float, float]] = (21.0, 45.0, 150.0)
+DEFAULT_SCALE: Final[tuple[float, float, float]] = (1.5, 5.0, 10.0)
+MIN_SCALE: Final[tuple[float, float, float]] = (0.25, 1.5, 2.0)
+FEATURE_CLIP: Final = 10.0
+LEVEL_CENTRE: Final[tuple[float, float]] = (20.0, 50.0)
+LEVEL_SCALE: Final[tuple[float, float]] = (5.0, 25.0)
+
+
+@dataclass(frozen=True)
+class HourlySample:
+    """One hour of one home. Analogue values are ``None`` when the sensor gave nothing usable."""
+
+    hour_start: datetime
+    values: tuple[float | None, float | None, float | None, float, float]
+
+
+@dataclass
+class HourlyTable:
+    """Consecutive hours of one home: the input to ``model_features``.
+
+    ``values`` is (n, 5) in sensor order; analogue columns hold NaN where missing.
+    """
+
+    hour_starts: list[datetime]
+    values: FloatArray
+
+    def __post_init__(self) -> None:
+        if self.values.shape != (len(self.hour_starts), N_SENSORS):
+            raise ValueError(f"values must be ({len(self.hour_starts)}, {N_SENSORS}), got {self.values.shape}")
+
+    @classmethod
+    def from_samples(cls, samples: Sequence[HourlySample]) -> HourlyTable:
+        values = np.array(
+            [[math.nan if v is None else v for v in sample.values] for sample in samples], dtype=np.float64
+        ).reshape(len(samples), N_SENSORS)
+        return cls([sample.hour_start for sample in samples], values)
+
+    @classmethod
+    def from_dataset_rows(
+        cls, hour_starts: list[datetime], sensors: FloatArray, missing: BoolArray
+    ) -> HourlyTable:
+        """Dataset rows (forward-filled values + missing flags) → the same table the integration builds."""
+        values = np.array(sensors, dtype=np.float64, copy=True)
+        values[:, :N_ANALOG][missing] = math.nan
+        return cls(hour_starts, values)
+
+
+# --- the integration's path: state changes → hourly samples -----------------------------------
+
+
+def hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class HourAggregator:
+    """Collects one hour's state changes; ``close()`` gives the ``HourlySample``.
+
+    Sensors report on change, so a value holds until the next one: an analogue sensor's hourly
+    value is the time-weighted mean of what it showed during the hour (``None`` stretches —
+    ``unknown``/``unavailable`` — excluded), and a binary sensor's is 1 if it was on at any
+    moment of the hour. ``carried`` is what each sensor showed when the hour began.
+    """
+
+    hour_start: datetime
+    carried: list[float | None] = field(default_factory=lambda: [None] * N_SENSORS)
+    _changes: list[list[tuple[datetime, float | None]]] = field(
+        default_factory=lambda: [[] for _ in range(N_SENSORS)]
+    )
+
+    @property
+    def hour_end(self) -> datetime:
+        return self.hour_start + HOUR
+
+    def add(self, sensor: int, timestamp: datetime, value: float | None) -> None:
+        if not self.hour_start <= timestamp < self.hour_end:
+            raise ValueError(f"reading at {timestamp.isoformat()} is outside the hour {self.hour_start.isoformat()}")
+        changes = self._changes[sensor]
+        if changes and timestamp < changes[-1][0]:
+            timestamp = changes[-1][0]  # out-of-order reading: keep its value, not its time
+        changes.append((timestamp, value))
+
+    def close(self) -> HourlySample:
+        values: list[float | None] = []
+        for sensor in range(N_SENSORS):
+            segments = self._segments(sensor)
+            if sensor < N_ANALOG:
+                values.append(_time_weighted_mean(segments))
+            else:
+                values.append(1.0 if any(v is not None and v >= 0.5 for v, _ in segments) else 0.0)
+        temperature, humidity, power, door, fire = values
+        return HourlySample(self.hour_start, (temperature, humidity, power, door or 0.0, fire or 0.0))
+
+    def carry_out(self) -> list[float | None]:
+        """What each sensor shows when the hour ends: the next hour's ``carried``."""
+        return [changes[-1][1] if changes else self.carried[sensor] for sensor, changes in enumerate(self._changes)]
+
+    def _segments(self, sensor: int) -> list[tuple[float | None, float]]:
+        """(value, seconds held) through the hour; zero-length segments are kept (a blip counts)."""
+        segments: list[tuple[float | None, float]] = []
+        value, since = self.carried[sensor], self.hour_start
+        for timestamp, new_value in self._changes[sensor]:
+            segments.append((value, (timestamp - since).total_seconds()))
+            value, since = new_value, timestamp
+        segments.append((value, (self.hour_end - since).total_seconds()))
+        return segments
+
+
+def _time_weighted_mean(segments: list[tuple[float | None, float]]) -> float | None:
+    valid = [(v, seconds) for v, seconds in segments if v is not None and math.isfinite(v) and seconds > 0]
+    if not valid:
+        return None
+    first = valid[0][0]
+    if all(v == first for v, _ in valid):
+        return first  # exact, so a steady reading survives the round trip bit for bit
+    total = sum(seconds for _, seconds in valid)
+    return sum(v * seconds for v, seconds in valid) / total
+
+
+def aggregate_readings(
+    readings: Iterable[tuple[int, datetime, float | None]],
+    start: datetime,
+    end: datetime,
+    carried: list[float | None] | None = None,
+) -> list[HourlySample]:
+    """Hourly samples for every hour from ``start`` up to (not including) ``end``.
+
+    ``readings`` are (sensor index, timestamp, value) in time order; ``None`` means the sensor
+    was unknown or unavailable. Readings before ``start`` only set what is carried in.
+    """
+    state = list(carried) if carried is not None else [None] * N_SENSORS
+    ordered = sorted(readings, key=lambda r: r[1])
+    hour = hour_floor(start)
+    aggregator = HourAggregator(hour, list(state))
+    samples: list[HourlySample] = []
+    index = 0
+    while hour < end:
+        while index < len(ordered) and ordered[index][1] < aggregator.hour_end:
+            sensor, timestamp, value = ordered[index]
+            if timestamp < hour:
+                aggregator.carried[sensor] = value
+            else:
+                aggregator.add(sensor, timestamp, value)
+            index += 1
+        samples.append(aggregator.close())
+        hour = aggregator.hour_end
+        aggregator = HourAggregator(hour, aggregator.carry_out())
+    return samples
+
+
+def fill_hour_gaps(samples: Sequence[HourlySample]) -> list[HourlySample]:
+    """Insert an all-missing sample for every absent hour, so a window is 32 consecutive hours."""
+    filled: list[HourlySample] = []
+    for sample in samples:
+        while filled and sample.hour_start - filled[-1].hour_start > HOUR:
+            filled.append(HourlySample(filled[-1].hour_start + HOUR, (None, None, None, 0.0, 0.0)))
+        filled.append(sample)
+    return filled
+
+
+# --- both paths: hourly table → model input ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayBaseline:
+    """A home's typical analogue readings, computed from the days before one calendar day."""
+
+    profile: FloatArray  # (24, 3): typical value per hour of day and analogue sensor
+    centre: FloatArray  # (3,): typical value whatever the hour
+    scale: FloatArray  # (3,): robust spread around the profile
+
+
+def day_baseline(hours_of_day: IntArray, values: FloatArray) -> DayBaseline:
+    """Robust baseline from earlier hours (``values`` (n, 3), NaN = missing)."""
+    profile = np.empty((24, N_ANALOG))
+    centre = np.array(DEFAULT_CENTRE, dtype=np.float64)
+    scale = np.array(DEFAULT_SCALE, dtype=np.float64)
+    for sensor in range(N_ANALOG):
+        column = values[:, sensor]
+        valid = ~np.isnan(column)
+        if valid.sum() < MIN_BASELINE_HOURS:
+            profile[:, sensor] = centre[sensor]
+            continue
+        centre[sensor] = float(np.median(column[valid]))
+        for hour in range(24):
+            at_hour = valid & (hours_of_day == hour)
+            enough = at_hour.sum() >= MIN_SAMPLES_PER_HOUR_OF_DAY
+            profile[hour, sensor] = float(np.median(column[at_hour])) if enough else centre[sensor]
+        if sensor == 2:
+            profile[:, sensor] = centre[sensor]  # a fridge has no daily rhythm worth learning
+        residual = column[valid] - profile[hours_of_day[valid], sensor]
+        mad = float(np.median(np.abs(residual - np.median(residual))))
+        scale[sensor] = max(1.4826 * mad, MIN_SCALE[sensor])
+    return DayBaseline(profile=profile, centre=centre, scale=scale)
+
+
+def model_features(table: HourlyTable, first_row: int = 0) -> Float32Array:
+    """Model input (rows ``first_row`` … end, ``N_FEATURES`` columns, float32).
+
+    Rows before ``first_row`` serve only as history: the baseline for a calendar day uses the
+    ``BASELINE_DAYS`` days before it, and forward fill reaches back to the latest reading.
+    """
+    n = len(table.hour_starts)
+    if not 0 <= first_row <= n:
+        raise ValueError(f"first_row {first_row} outside 0…{n}")
+    days = np.array([moment.toordinal() for moment in table.hour_starts], dtype=np.int64)
+    hours = np.array([moment.hour for moment in table.hour_starts], dtype=np.int64)
+    weekend = np.array([moment.weekday() >= 5 for moment in table.hour_starts], dtype=bool)
+    analog = table.values[:, :N_ANALOG]
+    missing = np.isnan(analog)
+
+    features = np.zeros((n - first_row, N_FEATURES), dtype=np.float64)
+    out = slice(first_row, n)
+    expected = np.empty((n, N_ANALOG))
+    centre = np.empty((n, N_ANALOG))
+    scale = np.empty((n, N_ANALOG))
+    for day in np.unique(days[out]):
+        rows = np.flatnonzero(days == day)
+        rows = rows[rows >= first_row]
+        history = (days >= day - BASELINE_DAYS) & (days < day)
+        baseline = day_baseline(hours[history], analog[history])
+        expected[rows] = baseline.profile[hours[rows]]
+        centre[rows] = baseline.centre
+        scale[rows] = baseline.scale
+
+    filled = _forward_fill(analog)[out]
+    filled = np.where(np.isnan(filled), expected[out], filled)  # nothing seen yet: assume typical
+    deviation = (filled - expected[out]) / scale[out]
+    features[:, 0:3] = np.clip(deviation, -FEATURE_CLIP, FEATURE_CLIP)
+    features[:, 3] = (filled[:, 0] - LEVEL_CENTRE[0]) / LEVEL_SCALE[0]
+    features[:, 4] = (filled[:, 1] - LEVEL_CENTRE[1]) / LEVEL_SCALE[1]
+    features[:, 5] = np.clip(filled[:, 2] / np.maximum(centre[out, 2], 1.0), 0.0, 3.0)
+    features[:, 6] = table.values[out, 3] >= 0.5
+    features[:, 7] = table.values[out, 4] >= 0.5
+    features[:, 8:11] = missing[out]
+    angle = 2.0 * np.pi * hours[out] / 24.0
+    features[:, 11] = np.sin(angle)
+    features[:, 12] = np.cos(angle)
+    features[:, 13] = (hours[out] >= NIGHT_START_HOUR) & (hours[out] < NIGHT_END_HOUR)
+    features[:, 14] = weekend[out]
+    return features.astype(np.float32)
+
+
+def _forward_fill(values: FloatArray) -> FloatArray:
+    """Carry each column's last non-missing value forward (leading gaps stay NaN)."""
+    filled = values.copy()
+    for column in range(values.shape[1]):
+        present = ~np.isnan(values[:, column])
+        last = np.maximum.accumulate(np.where(present, np.arange(values.shape[0]), -1))
+        filled[:, column] = np.where(last >= 0, values[np.maximum(last, 0), column], np.nan)
+    return filled
+
+
+def sliding_windows(features: Float32Array, window: int) -> Float32Array:
+    """All windows of ``window`` consecutive rows: (n - window + 1, window, n_features), a view."""
+    if features.shape[0] < window:
+        return np.zeros((0, window, features.shape[1]), dtype=np.float32)
+    view = np.lib.stride_tricks.sliding_window_view(features, window, axis=0)
+    return view.transpose(0, 2, 1)
