@@ -3,6 +3,7 @@
 #   make test   lint, type checks and every test suite (what .ci/run calls)
 #   make setup  both virtual environments (idempotent; fast when done)
 #   make bench  performance benchmarks -> benchmarks/results/
+#   make pipeline  the full training pipeline: build -> train ALL -> compare -> benchmark -> ship
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -15,7 +16,7 @@ HA_CONSTRAINTS := requirements/ha-2025.4.4-constraints.txt
 # pip's notes about the machine's optional local wheel folders are noise here.
 PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: setup demo test lint test-integration-env test-train-env bench clean
+.PHONY: setup demo test lint test-integration-env test-train-env bench pipeline clean
 
 setup: $(VENV)/.installed $(VENV_TRAIN)/.installed
 
@@ -55,6 +56,17 @@ test: lint test-integration-env test-train-env
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks.simulator_build
+
+# The full training pipeline on the default V2 dataset (about 25 minutes on 2 cores).
+PIPELINE_DATA ?= outputs/data
+PIPELINE_RUNS ?= outputs/train
+pipeline: setup
+	$(VENV_TRAIN)/bin/python -m simulator build --out $(PIPELINE_DATA)
+	$(VENV_TRAIN)/bin/python -m trainer --model_type ALL --data $(PIPELINE_DATA) --out $(PIPELINE_RUNS)
+	$(VENV_TRAIN)/bin/python -m trainer compare --data $(PIPELINE_DATA) --runs $(PIPELINE_RUNS) --out $(PIPELINE_RUNS)/comparison
+	$(VENV_TRAIN)/bin/python -m trainer benchmark --data $(PIPELINE_DATA) --runs $(PIPELINE_RUNS)
+	$(VENV_TRAIN)/bin/python -m trainer ship --data $(PIPELINE_DATA) --runs $(PIPELINE_RUNS)
+	cp $(PIPELINE_RUNS)/comparison.md docs/model_comparison.md
 
 clean:
 	rm -rf outputs .pytest_cache .mypy_cache .ruff_cache .hypothesis

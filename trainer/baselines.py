@@ -52,7 +52,11 @@ def threshold_rules(home: Household) -> np.ndarray:
 def rolling_zscore(home: Household) -> np.ndarray:
     hours = _hours(home)
     predicted = np.zeros(len(hours), dtype=np.int64)
-    for sensor, cls, direction in ((0, AnomalyClass.TEMPERATURE, -1), (1, AnomalyClass.HUMIDITY, 1), (2, AnomalyClass.FRIDGE, -1)):
+    for sensor, cls, direction in (
+        (0, AnomalyClass.TEMPERATURE, -1),
+        (1, AnomalyClass.HUMIDITY, 1),
+        (2, AnomalyClass.FRIDGE, -1),
+    ):
         values = np.where(home.missing[:, sensor], np.nan, home.sensors[:, sensor])
         z = _trailing_z(values, ROLLING_HOURS)
         predicted[(direction * z > Z_THRESHOLD) & (predicted < cls)] = cls
@@ -74,7 +78,11 @@ def _trailing_z(values: np.ndarray, window: int) -> np.ndarray:
 
 
 class IsolationForestBaseline:
-    DEVIATION_COLUMNS = (FEATURE_NAMES.index("temperature_dev"), FEATURE_NAMES.index("humidity_dev"), FEATURE_NAMES.index("fridge_power_dev"))
+    DEVIATION_COLUMNS = (
+        FEATURE_NAMES.index("temperature_dev"),
+        FEATURE_NAMES.index("humidity_dev"),
+        FEATURE_NAMES.index("fridge_power_dev"),
+    )
 
     def __init__(self, seed: int = 0, max_rows: int = 50_000) -> None:
         self.seed = seed

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from custom_components.home_anomaly.engine.model_card import ModelCardError
 from custom_components.home_anomaly.engine.runtime import ModelError
 
 from .config import ConfigError, load_config
@@ -19,16 +20,27 @@ COMMANDS = ("train", "evaluate", "compare", "benchmark", "drift", "ship")
 
 def _train_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     train = commands.add_parser("train", help="train, export and quantize (the default command)")
-    train.add_argument("--build-data", dest="build_data", action="store_true", default=None,
-                       help="build the default V2 dataset into --data first")
+    train.add_argument(
+        "--build-data",
+        dest="build_data",
+        action="store_true",
+        default=None,
+        help="build the default V2 dataset into --data first",
+    )
     train.add_argument("--config", type=Path, default=None, help="JSON file of settings; flags override it")
     train.add_argument("--data", dest="data_dir", type=Path, default=None, help="dataset directory (default: data)")
-    train.add_argument("--out", dest="out_dir", type=Path, default=None, help="output directory (default: outputs/train)")
-    train.add_argument("--model_type", default=None, help="LSTM (default), CNN, CNN_DILATION/DilatedCNN, TCN, TRANSFORMER or ALL")
+    train.add_argument(
+        "--out", dest="out_dir", type=Path, default=None, help="output directory (default: outputs/train)"
+    )
+    train.add_argument(
+        "--model_type", default=None, help="LSTM (default), CNN, CNN_DILATION/DilatedCNN, TCN, TRANSFORMER or ALL"
+    )
     train.add_argument("--epochs", type=int, default=None, help="default 10")
     train.add_argument("--batch_size", type=int, default=None, help="default 64")
     train.add_argument("--lr", type=float, default=None, help="default 0.001")
-    train.add_argument("--patience", type=int, default=None, help="epochs without improvement before stopping (default 5)")
+    train.add_argument(
+        "--patience", type=int, default=None, help="epochs without improvement before stopping (default 5)"
+    )
     train.add_argument("--window_size", type=int, default=None, help="hours per window (default 32)")
     train.add_argument("--loss_type", default=None, help="cross_entropy, weighted_ce (default) or focal")
     train.add_argument("--balanced_loader", action="store_true", default=None, help="sample every class equally often")
@@ -48,6 +60,27 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("metrics.json"))
     evaluate.add_argument("--predictions", type=Path, default=None, help="also write per-hour predictions (CSV)")
     evaluate.add_argument("--runtime", default="onnxruntime", help="onnxruntime (default) or numpy")
+
+    compare = commands.add_parser("compare", help="one table of every trained model and the three baselines")
+    compare.add_argument("--data", type=Path, default=Path("data"))
+    compare.add_argument("--runs", type=Path, default=Path("outputs/train"), help="training output directory")
+    compare.add_argument(
+        "--out", type=Path, default=Path("outputs/train/comparison"), help="writes OUT.json and OUT.md"
+    )
+
+    benchmark = commands.add_parser("benchmark", help="size, latency and macro-F1: torch fp32 vs ONNX fp32 vs int8")
+    benchmark.add_argument("--data", type=Path, default=Path("data"))
+    benchmark.add_argument("--runs", type=Path, default=Path("outputs/train"))
+
+    drift = commands.add_parser("drift", help="per-feature and per-household drift between two datasets")
+    drift.add_argument("--reference", type=Path, required=True, help="dataset directory or CSV the model learned from")
+    drift.add_argument("--current", type=Path, required=True, help="dataset directory or CSV to check")
+    drift.add_argument("--out", type=Path, default=None, help="also write the full report as JSON")
+
+    ship = commands.add_parser("ship", help="copy the chosen int8 model and its model card into the integration")
+    ship.add_argument("--runs", type=Path, default=Path("outputs/train"))
+    ship.add_argument("--data", type=Path, default=Path("data"))
+    ship.add_argument("--model_type", default=None, help="ship this model instead of choosing by measurement")
     return parser
 
 
@@ -58,23 +91,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(arguments)
     try:
         if args.command == "train":
-            from .pipeline import run_training  # noqa: PLC0415
+            from .pipeline import run_training
 
             overrides = {
                 key: getattr(args, key)
-                for key in ("build_data", "data_dir", "out_dir", "model_type", "epochs", "batch_size", "lr",
-                            "patience", "window_size", "loss_type", "balanced_loader", "seed", "samples_per_epoch")
+                for key in (
+                    "build_data",
+                    "data_dir",
+                    "out_dir",
+                    "model_type",
+                    "epochs",
+                    "batch_size",
+                    "lr",
+                    "patience",
+                    "window_size",
+                    "loss_type",
+                    "balanced_loader",
+                    "seed",
+                    "samples_per_epoch",
+                )
             }
             overrides["log"] = False if args.no_log else None
             config = load_config(args.config, overrides)
             run_training(config)
         elif args.command == "evaluate":
-            from .evaluate import evaluate  # noqa: PLC0415
+            from .evaluate import evaluate
 
             report = evaluate(args.model, args.data, args.out, args.predictions, args.runtime)
-            print(f"macro-F1 (normal excluded) {report['macro_f1_excl_normal']:.4f} on {report['households']} "
-                  f"households, runtime {report['runtime']}; wrote {args.out}")
-    except (ConfigError, DataError, ModelError, UnknownModelError, ExportError, ValueError) as err:
+            print(
+                f"macro-F1 (normal excluded) {report['macro_f1_excl_normal']:.4f} on {report['households']} "
+                f"households, runtime {report['runtime']}; wrote {args.out}"
+            )
+        elif args.command == "compare":
+            from .compare import run_compare
+
+            print((path := run_compare(args.data, args.runs, args.out)).read_text())
+            print(f"wrote {path} and {path.with_suffix('.json')}")
+        elif args.command == "benchmark":
+            from .benchmark_compare import run_benchmark
+
+            print(run_benchmark(args.runs, args.data).read_text())
+        elif args.command == "drift":
+            from .drift import format_drift, run_drift
+
+            print(format_drift(run_drift(args.reference, args.current, args.out)))
+        elif args.command == "ship":
+            from .models import canonical_name
+            from .ship import ship
+
+            name = canonical_name(args.model_type) if args.model_type else None
+            path = ship(args.runs, args.data, name)
+            card = path.with_name("model_card.json")
+            print(f"shipped {path} ({path.stat().st_size / 1024:.1f} KB) and {card}")
+    except (
+        ConfigError,
+        DataError,
+        ModelError,
+        ModelCardError,
+        UnknownModelError,
+        ExportError,
+        ValueError,
+        OSError,
+    ) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

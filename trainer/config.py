@@ -38,7 +38,7 @@ class TrainConfig:
     threads: int = 2
 
     def model_names(self) -> list[str]:
-        from .models import MODEL_NAMES  # noqa: PLC0415
+        from .models import MODEL_NAMES
 
         return list(MODEL_NAMES) if self.model_type.upper() == "ALL" else [canonical_name(self.model_type)]
 

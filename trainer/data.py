@@ -72,13 +72,17 @@ def read_household_csv(path: Path) -> pd.DataFrame:
     times = pd.to_datetime(frame["timestamp"], format=TIMESTAMP_FORMAT, errors="coerce")
     if times.isna().any():
         row = int(np.flatnonzero(times.isna().to_numpy())[0])
-        raise DataError(f"{path}: row {row + 2}, column timestamp: {frame['timestamp'].iloc[row]!r} is not {TIMESTAMP_FORMAT}")
+        raise DataError(
+            f"{path}: row {row + 2}, column timestamp: {frame['timestamp'].iloc[row]!r} is not {TIMESTAMP_FORMAT}"
+        )
     for user_id, rows in frame.groupby("user_id", sort=False):
         user_times = times[rows.index]
         duplicated = user_times.duplicated()
         if duplicated.any():
             row = int(rows.index[np.flatnonzero(duplicated.to_numpy())[0]])
-            raise DataError(f"{path}: row {row + 2}, column timestamp: {frame['timestamp'].iloc[row]} repeats for {user_id}")
+            raise DataError(
+                f"{path}: row {row + 2}, column timestamp: {frame['timestamp'].iloc[row]} repeats for {user_id}"
+            )
         if not user_times.is_monotonic_increasing:
             raise DataError(f"{path}: timestamps of {user_id} are not in time order")
     result = converted.copy()

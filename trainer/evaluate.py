@@ -1,7 +1,10 @@
 """Score household CSVs through the engine's own path: features + ONNX runtime.
 
 ``python -m trainer evaluate --model PATH.onnx --data DIR_OR_CSV --out metrics.json
-[--predictions preds.csv] [--runtime onnxruntime|numpy]`` — exactly what the integration runs.
+[--predictions preds.csv] [--runtime onnxruntime|numpy]`` — exactly what the integration runs:
+the model on each hour's window, plus the instant rules for smoke and night-time door openings.
+``metrics.json`` reports that combined decision at the top level and the model alone under
+``model_only``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custom_components.home_anomaly.engine.rules import combine, hourly_rule_classes
 from custom_components.home_anomaly.engine.runtime import AnomalyModel, load_model
 from custom_components.home_anomaly.engine.schema import TIMESTAMP_FORMAT
 
@@ -25,12 +29,20 @@ from .metrics import EpisodeRow, event_metrics, macro_f1_excluding_normal, per_c
 
 @dataclass
 class Scored:
-    """Predictions for the scored hours of each household (the first window - 1 hours have none)."""
+    """Predictions for the scored hours of each household (the first window - 1 hours have none).
+
+    ``predicted`` is what the household gets: the model's class combined with the instant rules
+    (smoke → fire, door at night → door). ``model_predicted`` is the model alone.
+    """
 
     homes: list[Household]
     window: int
     predicted: dict[str, np.ndarray]
     probabilities: dict[str, np.ndarray]
+    model_predicted: dict[str, np.ndarray] | None = None
+
+    def model_only(self) -> Scored:
+        return Scored(self.homes, self.window, self.model_predicted or self.predicted, self.probabilities)
 
     def labels_and_predictions(self) -> tuple[np.ndarray, np.ndarray]:
         y_true = np.concatenate([home.labels[self.window - 1 :] for home in self.homes])
@@ -43,13 +55,17 @@ class Scored:
 
 def score_households(model: AnomalyModel, homes: list[Household]) -> Scored:
     predicted: dict[str, np.ndarray] = {}
+    model_predicted: dict[str, np.ndarray] = {}
     probabilities: dict[str, np.ndarray] = {}
     for home in homes:
         windows, _ = home.windows(model.window_size)
         probs = model.predict_proba(np.ascontiguousarray(windows))
         probabilities[home.user_id] = probs
-        predicted[home.user_id] = probs.argmax(axis=1)
-    return Scored(homes, model.window_size, predicted, probabilities)
+        model_predicted[home.user_id] = probs.argmax(axis=1)
+        first = model.window_size - 1
+        rules = hourly_rule_classes(home.timestamps[first:], home.sensors[first:])
+        predicted[home.user_id] = combine(model_predicted[home.user_id], rules)
+    return Scored(homes, model.window_size, predicted, probabilities, model_predicted)
 
 
 def read_episodes(path: Path) -> list[EpisodeRow]:
@@ -75,6 +91,14 @@ def find_episodes(data: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def product_and_model_report(scored: Scored, episodes: list[EpisodeRow] | None) -> dict[str, Any]:
+    """Metrics of what the household gets (model + instant rules), with the model alone beside them."""
+    report = metrics_report(scored, episodes)
+    report["decision"] = "model + instant rules"
+    report["model_only"] = metrics_report(scored.model_only(), episodes)
+    return report
 
 
 def metrics_report(scored: Scored, episodes: list[EpisodeRow] | None) -> dict[str, Any]:
@@ -115,7 +139,7 @@ def evaluate(model_path: Path, data: Path, out: Path, predictions: Path | None, 
     homes = load_households(data)
     scored = score_households(model, homes)
     episodes_path = find_episodes(data)
-    report = metrics_report(scored, read_episodes(episodes_path) if episodes_path else None)
+    report = product_and_model_report(scored, read_episodes(episodes_path) if episodes_path else None)
     report["model"] = str(model_path)
     report["runtime"] = model.runtime
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,9 @@ class FocalLoss(nn.Module):
         return loss.mean()
 
 
-def make_loss(loss_type: str, labels: np.ndarray, n_classes: int) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def make_loss(
+    loss_type: str, labels: np.ndarray, n_classes: int
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     if loss_type == "cross_entropy":
         return nn.CrossEntropyLoss()
     if loss_type == "weighted_ce":

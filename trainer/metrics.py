@@ -109,7 +109,9 @@ def event_metrics(
 
     return EventMetrics(
         event_recall={str(c): (len(detected[c]) / counted[c] if counted[c] else 0.0) for c in ANOMALY_CLASSES},
-        median_time_to_detect_h={str(c): (float(np.median(detected[c])) if detected[c] else None) for c in ANOMALY_CLASSES},
+        median_time_to_detect_h={
+            str(c): (float(np.median(detected[c])) if detected[c] else None) for c in ANOMALY_CLASSES
+        },
         false_alarms=false_alarms,
         home_weeks=hours_scored / (24 * 7),
     )

@@ -19,7 +19,7 @@ from custom_components.home_anomaly.engine.runtime import load_model
 
 from .config import TrainConfig
 from .data import Household, load_households, stack_windows
-from .evaluate import Scored, find_episodes, metrics_report, read_episodes, score_households
+from .evaluate import Scored, find_episodes, product_and_model_report, read_episodes, score_households
 from .export import check_parity, export_onnx
 from .metrics import confusion
 from .models import parameter_count
@@ -40,7 +40,7 @@ class Splits:
 
 def load_splits(config: TrainConfig) -> Splits:
     if config.build_data:
-        from simulator import BuildConfig, build_dataset  # noqa: PLC0415
+        from simulator import BuildConfig, build_dataset
 
         build_dataset(BuildConfig(out=config.data_dir, seed=config.seed))
     homes = load_households(config.data_dir / "train")
@@ -56,8 +56,10 @@ def load_splits(config: TrainConfig) -> Splits:
 def run_training(config: TrainConfig) -> list[dict[str, Any]]:
     started = time.perf_counter()
     splits = load_splits(config)
-    print(f"loaded {len(splits.train)} training, {len(splits.early_stop)} early-stopping and "
-          f"{len(splits.validation)} validation households in {time.perf_counter() - started:.0f} s")
+    print(
+        f"loaded {len(splits.train)} training, {len(splits.early_stop)} early-stopping and "
+        f"{len(splits.validation)} validation households in {time.perf_counter() - started:.0f} s"
+    )
     train = stack_windows(splits.train, config.window_size)
     early_stop = stack_windows(splits.early_stop, config.window_size)
     calibration = calibration_windows(*train, seed=config.seed)
@@ -85,7 +87,7 @@ def run_training(config: TrainConfig) -> list[dict[str, Any]]:
             }
             for variant, path in (("fp32", fp32), ("int8", int8)):
                 scored = score_households(load_model(path, runtime="onnxruntime"), splits.validation)
-                report[variant] = metrics_report(scored, episodes)
+                report[variant] = product_and_model_report(scored, episodes)
                 report[variant]["average_precision"] = _figures(scored, f"{name} {variant}", out / variant)
             (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
             tracker.log_metrics(
@@ -99,18 +101,23 @@ def run_training(config: TrainConfig) -> list[dict[str, Any]]:
                     tracker.log_artifact(artifact)
         finally:
             tracker.close()
+        scores = {
+            variant: f"{report[variant]['macro_f1_excl_normal']:.4f} / "
+            f"{report[variant]['model_only']['macro_f1_excl_normal']:.4f}"
+            for variant in ("fp32", "int8")
+        }
         print(
-            f"{name}: validation macro-F1 fp32 {report['fp32']['macro_f1_excl_normal']:.4f}, "
-            f"int8 {report['int8']['macro_f1_excl_normal']:.4f} ({report['size_bytes']['int8'] / 1024:.0f} KB)"
+            f"{name}: validation macro-F1 (model + rules / model only) fp32 {scores['fp32']}, "
+            f"int8 {scores['int8']} ({report['size_bytes']['int8'] / 1024:.0f} KB)"
         )
         reports.append(report)
     return reports
 
 
 def _figures(scored: Scored, title: str, folder: Path) -> dict[str, float]:
-    y_true, y_pred = scored.labels_and_predictions()
+    y_true, y_pred = scored.model_only().labels_and_predictions()
     probabilities = np.concatenate([scored.probabilities[home.user_id] for home in scored.homes])
-    plot_confusion(confusion(y_true, y_pred), f"{title}: validation", folder / "confusion.png")
-    plot_pr_curves(y_true, probabilities, f"{title}: validation", folder / "pr_curves.png")
+    plot_confusion(confusion(y_true, y_pred), f"{title} (model alone): validation", folder / "confusion.png")
+    plot_pr_curves(y_true, probabilities, f"{title} (model alone): validation", folder / "pr_curves.png")
     np.savetxt(folder / "confusion.csv", confusion(y_true, y_pred), fmt="%d", delimiter=",")
     return average_precision(y_true, probabilities)

@@ -8,13 +8,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import average_precision_score, precision_recall_curve  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from custom_components.home_anomaly.engine.schema import ANOMALY_CLASS_NAMES  # noqa: E402
+from custom_components.home_anomaly.engine.schema import ANOMALY_CLASS_NAMES
 
-from .metrics import ANOMALY_CLASSES, row_normalised  # noqa: E402
+from .metrics import ANOMALY_CLASSES, row_normalised
 
 
 def plot_confusion(matrix: np.ndarray, title: str, path: Path) -> Path:

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import onnx
 from onnxruntime.quantization import (
     CalibrationDataReader,
     CalibrationMethod,
@@ -46,7 +47,9 @@ def calibration_windows(windows: np.ndarray, labels: np.ndarray, seed: int = 0) 
     """Up to ``CALIBRATION_PER_CLASS`` windows of each class: rare classes must set the ranges too."""
     rng = np.random.default_rng(seed)
     chosen = [
-        rng.choice(np.flatnonzero(labels == cls), size=min(CALIBRATION_PER_CLASS, int(np.sum(labels == cls))), replace=False)
+        rng.choice(
+            np.flatnonzero(labels == cls), size=min(CALIBRATION_PER_CLASS, int(np.sum(labels == cls))), replace=False
+        )
         for cls in np.unique(labels)
     ]
     return windows[np.sort(np.concatenate(chosen))]
@@ -62,6 +65,8 @@ def quantize(model_name: str, fp32_path: Path, int8_path: Path, calibration: np.
         prepared = Path(scratch) / "prepared.onnx"
         quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
         if model_name in STATIC_MODELS:
+            # Probabilities stay float: an int8 softmax output would move them in 1/127 steps.
+            softmax = [n.name for n in onnx.load(str(prepared)).graph.node if n.op_type == "Softmax"]
             quantize_static(
                 str(prepared),
                 str(int8_path),
@@ -71,6 +76,7 @@ def quantize(model_name: str, fp32_path: Path, int8_path: Path, calibration: np.
                 weight_type=QuantType.QInt8,
                 per_channel=True,
                 calibrate_method=CalibrationMethod.MinMax,
+                nodes_to_exclude=softmax,
                 extra_options={"ActivationSymmetric": True, "WeightSymmetric": True},
             )
         else:

@@ -37,7 +37,7 @@ class NullTracker:
 
 class MlflowTracker:
     def __init__(self, store_dir: Path, experiment: str, run_name: str) -> None:
-        import mlflow  # noqa: PLC0415 - slow import, only when tracking is on
+        import mlflow
 
         store_dir.mkdir(parents=True, exist_ok=True)
         mlflow.set_tracking_uri(f"sqlite:///{(store_dir / 'mlflow.db').resolve()}")
@@ -62,7 +62,7 @@ class MlflowTracker:
 
 class WandbTracker:
     def __init__(self, experiment: str, run_name: str) -> None:
-        import wandb  # noqa: PLC0415
+        import wandb
 
         self._wandb = wandb
         self._run = wandb.init(project=experiment, name=run_name, reinit=True)
@@ -107,7 +107,7 @@ def wandb_configured() -> bool:
     if not (os.environ.get("WANDB_API_KEY") or os.environ.get("WANDB_MODE")):
         return False
     try:
-        import wandb  # noqa: F401, PLC0415
+        import wandb  # noqa: F401
     except ImportError:
         return False
     return True

@@ -96,7 +96,9 @@ def train_model(
         indices = epoch_indices(train_labels, config, rng)
         total_loss = 0.0
         batches = range(0, len(indices), config.batch_size)
-        for start in tqdm(batches, desc=f"{model_name} epoch {epoch}/{config.epochs}", unit="batch", leave=False, disable=None):
+        for start in tqdm(
+            batches, desc=f"{model_name} epoch {epoch}/{config.epochs}", unit="batch", leave=False, disable=None
+        ):
             batch = indices[start : start + config.batch_size]
             x = torch.from_numpy(train_windows[batch])
             y = torch.from_numpy(train_labels[batch])

@@ -93,9 +93,7 @@ class HourlyTable:
         return cls([sample.hour_start for sample in samples], values)
 
     @classmethod
-    def from_dataset_rows(
-        cls, hour_starts: list[datetime], sensors: FloatArray, missing: BoolArray
-    ) -> HourlyTable:
+    def from_dataset_rows(cls, hour_starts: list[datetime], sensors: FloatArray, missing: BoolArray) -> HourlyTable:
         """Dataset rows (forward-filled values + missing flags) → the same table the integration builds."""
         values = np.array(sensors, dtype=np.float64, copy=True)
         values[:, :N_ANALOG][missing] = math.nan
@@ -121,9 +119,7 @@ class HourAggregator:
 
     hour_start: datetime
     carried: list[float | None] = field(default_factory=lambda: [None] * N_SENSORS)
-    _changes: list[list[tuple[datetime, float | None]]] = field(
-        default_factory=lambda: [[] for _ in range(N_SENSORS)]
-    )
+    _changes: list[list[tuple[datetime, float | None]]] = field(default_factory=lambda: [[] for _ in range(N_SENSORS)])
 
     @property
     def hour_end(self) -> datetime:

@@ -15,6 +15,8 @@ from typing import Any, Final, Protocol
 import numpy as np
 
 from .arrays import Float32Array
+from .numpy_runtime import NumpyModel
+from .onnx_reader import OnnxFormatError, parse_model
 
 RUNTIMES: Final = ("auto", "onnxruntime", "numpy")
 INPUT_NAME: Final = "features"
@@ -51,7 +53,8 @@ class OnnxRuntimeModel:
         ]
         if not parts:
             return np.zeros((0, 6), dtype=np.float32)
-        return np.concatenate(parts).astype(np.float32, copy=False)
+        probabilities: Float32Array = np.concatenate(parts).astype(np.float32, copy=False)
+        return probabilities
 
 
 def _check_input(windows: Float32Array, window_size: int, n_features: int) -> None:
@@ -62,7 +65,10 @@ def _check_input(windows: Float32Array, window_size: int, n_features: int) -> No
 
 
 def load_model(path: Path | str, runtime: str = "auto") -> AnomalyModel:
-    """Load ``path`` with the requested runtime ("auto" prefers onnxruntime when importable)."""
+    """Load ``path`` with the requested runtime.
+
+    "auto" prefers onnxruntime when it is importable and falls back to the numpy engine.
+    """
     if runtime not in RUNTIMES:
         raise ModelError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
     model_path = Path(path)
@@ -70,13 +76,23 @@ def load_model(path: Path | str, runtime: str = "auto") -> AnomalyModel:
         raise ModelError(f"model file {model_path} not found: ship a model with python -m trainer ship")
     if runtime in ("auto", "onnxruntime"):
         try:
-            import onnxruntime  # noqa: PLC0415 - optional: not installable on HA OS (musl)
+            import onnxruntime
         except ImportError as err:
             if runtime == "onnxruntime":
                 raise ModelError("onnxruntime is not installed: install it or use runtime='numpy'") from err
         else:
             return _load_onnxruntime(onnxruntime, model_path)
-    raise ModelError("the numpy runtime is not available yet: use runtime='onnxruntime'")
+    return _load_numpy(model_path)
+
+
+def _load_numpy(model_path: Path) -> AnomalyModel:
+    try:
+        data = model_path.read_bytes()
+        return NumpyModel.from_model(parse_model(data))
+    except OnnxFormatError as err:
+        raise ModelError(f"model file {model_path} cannot be run by the numpy engine: {err}") from err
+    except OSError as err:
+        raise ModelError(f"model file {model_path} cannot be read ({err.strerror or err})") from err
 
 
 def _load_onnxruntime(onnxruntime: Any, model_path: Path) -> OnnxRuntimeModel:
