@@ -46,8 +46,13 @@ lint: setup
 
 # Plain-Python suites run in both environments: the engine and the simulator must work with
 # and without Home Assistant installed. Home Assistant's pytest plugin is off for them.
+# Coverage of custom_components/ (engine + integration) is gated at 95 % over both runs.
+COVERAGE := --cov=custom_components --cov-config=pyproject.toml
 test-integration-env: setup
-	$(VENV)/bin/python -m pytest -p no:homeassistant -p no:cacheprovider -q tests/engine tests/simulator
+	rm -f .coverage
+	$(VENV)/bin/python -m pytest -p no:homeassistant -p no:cacheprovider -q tests/engine tests/simulator $(COVERAGE) --cov-report=
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/integration $(COVERAGE) --cov-append \
+		--cov-report=term-missing:skip-covered --cov-fail-under=95
 
 test-train-env: setup
 	$(VENV_TRAIN)/bin/python -m pytest -p no:cacheprovider -q tests/engine tests/simulator tests/trainer
@@ -56,6 +61,7 @@ test: lint test-integration-env test-train-env
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks.simulator_build
+	$(VENV)/bin/python -m benchmarks.engine_latency
 
 # The full training pipeline on the default V2 dataset (about 25 minutes on 2 cores).
 PIPELINE_DATA ?= outputs/data

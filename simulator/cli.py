@@ -1,16 +1,20 @@
-"""``python -m simulator build|plot|calibrate`` — the simulator's command line."""
+"""``python -m simulator build|plot|history|calibrate`` — the simulator's command line."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from tqdm import tqdm
 
+from custom_components.home_anomaly.engine.store import StoreError
+
 from .calibration import calibration_table, format_table
 from .dataset import VERSIONS, BuildConfig, SimulatorError, build_dataset
+from .history import write_history
 from .household import DEFAULT_EVENTS_PER_CLASS
 from .plot import plot_user
 
@@ -39,6 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--user", default="user_003", help="household id (default: user_003)")
     plot.add_argument("--days", type=int, default=14, help="days to show from the start (default: 14)")
     plot.add_argument("--out", type=Path, default=None, help="PNG path (default: DATA/plots/USER.png)")
+
+    history = commands.add_parser("history", help="write simulated hourly history into an integration buffer")
+    history.add_argument(
+        "--store", type=Path, required=True, help="the entry's buffer: CONFIG/home_anomaly/ENTRY_ID.sqlite"
+    )
+    history.add_argument(
+        "--days", type=int, default=28, help="days of history ending at the current hour (default: 28)"
+    )
+    history.add_argument("--seed", type=int, default=123, help="population seed (default: 123)")
+    history.add_argument("--user", type=int, default=1, help="household number (default: 1)")
+    history.add_argument("--anomalies", action="store_true", help="keep the household's anomaly episodes in")
 
     calibrate = commands.add_parser("calibrate", help="compare a dataset with facts from real homes")
     calibrate.add_argument("--data", type=Path, default=Path("data"), help="dataset directory (default: data)")
@@ -74,9 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "plot":
             out = args.out or args.data / "plots" / f"{args.user}.png"
             print(f"wrote {plot_user(args.data, args.user, args.days, out)}")
+        elif args.command == "history":
+            if args.days < 1:
+                raise SimulatorError(f"--days must be at least 1, got {args.days}")
+            end = datetime.now().astimezone()
+            added = write_history(args.store, args.seed, args.user, args.days, end, args.anomalies)
+            print(f"wrote {added} hours of household {args.user}'s history into {args.store}")
         else:
             print(format_table(calibration_table(args.data)))
-    except SimulatorError as err:
+    except (SimulatorError, StoreError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

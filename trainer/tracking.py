@@ -37,7 +37,7 @@ class NullTracker:
 
 class MlflowTracker:
     def __init__(self, store_dir: Path, experiment: str, run_name: str) -> None:
-        import mlflow
+        import mlflow  # slow import: only when tracking is on
 
         store_dir.mkdir(parents=True, exist_ok=True)
         mlflow.set_tracking_uri(f"sqlite:///{(store_dir / 'mlflow.db').resolve()}")

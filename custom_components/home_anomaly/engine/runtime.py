@@ -76,7 +76,7 @@ def load_model(path: Path | str, runtime: str = "auto") -> AnomalyModel:
         raise ModelError(f"model file {model_path} not found: ship a model with python -m trainer ship")
     if runtime in ("auto", "onnxruntime"):
         try:
-            import onnxruntime
+            import onnxruntime  # optional: no wheels for HA OS (musl)
         except ImportError as err:
             if runtime == "onnxruntime":
                 raise ModelError("onnxruntime is not installed: install it or use runtime='numpy'") from err

@@ -1,0 +1,45 @@
+"""Diagnostics: what a maintainer needs, with what identifies a home redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_DOOR_CONDITION_ENTITY, CONF_NOTIFY_TARGETS, SOURCE_KEYS
+from .coordinator import active_probabilities
+from .data import HomeAnomalyConfigEntry
+
+TO_REDACT = {*SOURCE_KEYS, CONF_NOTIFY_TARGETS, CONF_DOOR_CONDITION_ENTITY, "title", "explanation"}
+
+
+async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) -> dict[str, Any]:
+    coordinator = entry.runtime_data.coordinator
+    loaded = coordinator.loaded
+    card = loaded.card.raw
+    score = coordinator.data.score
+    return async_redact_data(
+        {
+            "entry": {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
+            "runtime": loaded.runtime,
+            "runtime_fallback_reason": loaded.fallback_reason,
+            "model": {
+                "architecture": card.get("architecture"),
+                "quantization": card.get("quantization"),
+                "sha256": card.get("sha256"),
+                "schema_version": card.get("schema_version"),
+                "window_size": loaded.card.window_size,
+                "validation_metrics": card.get("metrics"),
+            },
+            "buffered_hours": coordinator.data.buffered_hours,
+            "last_scored": coordinator.data.last_scored.isoformat() if coordinator.data.last_scored else None,
+            "probabilities": active_probabilities(score),
+            "explanation": score.explanation if score else None,
+            "input_drift_psi": score.drift if score else {},
+            "thresholds": coordinator.tracker.thresholds(),
+            "alerts": coordinator.tracker.to_json()["classes"],
+            "scored_hours": coordinator.tracker.scored_hours,
+        },
+        TO_REDACT,
+    )

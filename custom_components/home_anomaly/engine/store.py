@@ -1,0 +1,137 @@
+"""The SQLite hourly buffer: completed hours, the open hour's raw readings, and small state.
+
+One file per monitored zone, in WAL mode. Completed hours are the model's history; the open
+hour's readings are kept one by one so a restart (or a crash) loses none of them. Every method
+blocks on disk I/O: the integration calls them from the executor, never the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from .features import HourlySample
+
+SCHEMA_VERSION: Final = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS hours (
+    hour_start TEXT PRIMARY KEY,      -- ISO 8601 local time with UTC offset
+    temperature_c REAL,               -- NULL = missing
+    humidity_pct REAL,
+    fridge_power_w REAL,
+    front_door_open REAL NOT NULL,
+    fire_alarm REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS readings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sensor INTEGER NOT NULL,
+    timestamp TEXT NOT NULL,
+    value REAL                         -- NULL = unknown / unavailable
+);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class StoreError(Exception):
+    """The buffer file cannot be used (corrupt, locked, unwritable)."""
+
+
+class HourlyStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=5.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            version = self._get("schema_version")
+            if version is None:
+                self._put("schema_version", SCHEMA_VERSION)
+            elif version != SCHEMA_VERSION:
+                raise StoreError(f"{path} has buffer schema {version}, this version reads {SCHEMA_VERSION}")
+            self._db.commit()
+        except sqlite3.Error as err:
+            raise StoreError(f"{path}: {err}") from err
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- readings of the open hour ---------------------------------------------------------
+
+    def add_readings(self, readings: Iterable[tuple[int, datetime, float | None]]) -> None:
+        rows = [(sensor, moment.isoformat(), value) for sensor, moment, value in readings]
+        with self._lock, self._transaction():
+            self._db.executemany("INSERT INTO readings (sensor, timestamp, value) VALUES (?, ?, ?)", rows)
+
+    def open_readings(self) -> list[tuple[int, datetime, float | None]]:
+        with self._lock:
+            rows = self._db.execute("SELECT sensor, timestamp, value FROM readings ORDER BY timestamp, id").fetchall()
+        return [(int(sensor), datetime.fromisoformat(stamp), value) for sensor, stamp, value in rows]
+
+    # --- completed hours -----------------------------------------------------------------------
+
+    def close_hour(self, sample: HourlySample, carried: list[float | None], next_hour: datetime) -> None:
+        """Store a completed hour and drop its raw readings, atomically."""
+        temperature, humidity, power, door, fire = sample.values
+        with self._lock, self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO hours VALUES (?, ?, ?, ?, ?, ?)",
+                (sample.hour_start.isoformat(), temperature, humidity, power, door, fire),
+            )
+            self._db.execute("DELETE FROM readings WHERE timestamp < ?", (next_hour.isoformat(),))
+            self._put("carried", carried)
+            self._put("open_hour", next_hour.isoformat())
+
+    def add_hours(self, samples: Iterable[HourlySample]) -> int:
+        """Insert hours that are not stored yet (warm start, history import); returns how many."""
+        rows = [(s.hour_start.isoformat(), *s.values) for s in samples]
+        with self._lock, self._transaction():
+            before = self._db.total_changes
+            self._db.executemany("INSERT OR IGNORE INTO hours VALUES (?, ?, ?, ?, ?, ?)", rows)
+            return self._db.total_changes - before
+
+    def hours_since(self, start: datetime) -> list[HourlySample]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM hours WHERE hour_start >= ? ORDER BY hour_start", (start.isoformat(),)
+            ).fetchall()
+        return [
+            HourlySample(datetime.fromisoformat(stamp), (t, h, p, float(d), float(f))) for stamp, t, h, p, d, f in rows
+        ]
+
+    def hour_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM hours").fetchone()[0])
+
+    def last_hour(self) -> datetime | None:
+        with self._lock:
+            row = self._db.execute("SELECT MAX(hour_start) FROM hours").fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    # --- small JSON state (carried sensor values, open hour, alert state) -----------------------
+
+    def get_state(self, key: str) -> Any:
+        with self._lock:
+            return self._get(key)
+
+    def put_state(self, key: str, value: Any) -> None:
+        with self._lock, self._transaction():
+            self._put(key, value)
+
+    def _get(self, key: str) -> Any:
+        row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _put(self, key: str, value: Any) -> None:
+        self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, json.dumps(value)))
+
+    def _transaction(self) -> sqlite3.Connection:
+        return self._db  # "with connection": commit on success, roll back on error

@@ -1,0 +1,87 @@
+"""Load the bundled model with the best runtime this installation has.
+
+onnxruntime when it is importable or can be installed now (it has no wheels for Home Assistant
+OS / Container, which run musl); otherwise the built-in numpy engine. A missing or damaged
+model is a setup error that says what to do; a missing onnxruntime is only a log line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.requirements import async_process_requirements
+
+from .const import DOMAIN, ONNXRUNTIME_REQUIREMENT
+from .engine.model_card import ModelCard, ModelCardError, read_model_card
+from .engine.runtime import AnomalyModel, ModelError, load_model
+
+_LOGGER = logging.getLogger(__name__)
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+
+
+@dataclass
+class LoadedModel:
+    model: AnomalyModel
+    card: ModelCard
+    runtime: str
+    models_dir: Path
+    fallback_reason: str | None = None
+
+
+def onnxruntime_importable() -> bool:
+    try:
+        importlib.import_module("onnxruntime")
+    except ImportError:
+        return False
+    return True
+
+
+async def async_ensure_onnxruntime(hass: HomeAssistant) -> str | None:
+    """Make onnxruntime importable if possible; the reason it is not, or None."""
+    if await hass.async_add_executor_job(onnxruntime_importable):
+        return None
+    try:
+        await async_process_requirements(hass, DOMAIN, [ONNXRUNTIME_REQUIREMENT])
+    except Exception as err:
+        _LOGGER.info("onnxruntime could not be installed (%s); using the built-in numpy engine", err)
+        return f"onnxruntime could not be installed: {err}"
+    if await hass.async_add_executor_job(onnxruntime_importable):
+        return None
+    return "onnxruntime was installed but cannot be imported"
+
+
+async def async_load_model(hass: HomeAssistant, runtime: str, models_dir: Path = MODELS_DIR) -> LoadedModel:
+    try:
+        card = await hass.async_add_executor_job(read_model_card, models_dir)
+    except ModelCardError as err:
+        raise ConfigEntryError(f"The bundled anomaly model cannot be used: {err}") from err
+
+    reason: str | None = None
+    if runtime in ("auto", "onnxruntime"):
+        reason = await async_ensure_onnxruntime(hass)
+        if reason is None:
+            try:
+                model = await hass.async_add_executor_job(
+                    load_model, models_dir / card.raw["model_file"], "onnxruntime"
+                )
+            except ModelError as err:
+                reason = f"onnxruntime failed to load the model: {err}"
+            else:
+                return LoadedModel(model, card, "onnxruntime", models_dir)
+        _LOGGER.info("Using the built-in numpy engine: %s", reason)
+    try:
+        model = await hass.async_add_executor_job(load_model, models_dir / card.raw["model_file"], "numpy")
+    except ModelError as err:
+        raise ConfigEntryError(f"The bundled anomaly model cannot be run: {err}. Reinstall the integration.") from err
+    return LoadedModel(model, card, "numpy", models_dir, reason)
+
+
+async def async_numpy_fallback(hass: HomeAssistant, loaded: LoadedModel, reason: str) -> LoadedModel:
+    """Switch to the numpy engine after onnxruntime failed at inference time."""
+    model = await hass.async_add_executor_job(load_model, loaded.models_dir / loaded.card.raw["model_file"], "numpy")
+    return LoadedModel(model, loaded.card, "numpy", loaded.models_dir, reason)

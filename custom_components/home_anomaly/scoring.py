@@ -1,0 +1,86 @@
+"""Scoring one window from the buffer (runs in the executor: SQLite, features, inference)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from .engine.arrays import FloatArray
+from .engine.drift import bin_shares, psi
+from .engine.features import (
+    BASELINE_DAYS,
+    FEATURE_NAMES,
+    HourlySample,
+    HourlyTable,
+    fill_hour_gaps,
+    model_features,
+)
+from .engine.store import HourlyStore
+from .model_loader import LoadedModel
+
+DRIFT_HOURS = 7 * 24
+EXPLAIN_DEVIATION = 3.0
+SENSOR_WORDS = ("temperature", "humidity", "fridge power")
+
+
+@dataclass
+class Score:
+    window_end: datetime
+    buffered_hours: int
+    probabilities: FloatArray | None = None  # None while the buffer is shorter than a window
+    explanation: str = ""
+    drift: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def anomaly_score(self) -> float | None:
+        return None if self.probabilities is None else float(1.0 - self.probabilities[0])
+
+
+def score_window(store: HourlyStore, loaded: LoadedModel, end: datetime, extra: list[HourlySample]) -> Score:
+    """Score the window of ``window_size`` hours ending at ``end`` (plus ``extra`` open-hour samples)."""
+    history = store.hours_since(end - timedelta(days=BASELINE_DAYS + 2))
+    samples = fill_hour_gaps([s for s in history if s.hour_start < end] + extra)
+    window = loaded.model.window_size
+    window_end = samples[-1].hour_start + timedelta(hours=1) if samples else end
+    score = Score(window_end=window_end, buffered_hours=store.hour_count())
+    if len(samples) < window:
+        score.explanation = f"learning: {len(samples)} of {window} hours buffered"
+        return score
+    table = HourlyTable.from_samples(samples)
+    first = max(0, len(samples) - max(window, DRIFT_HOURS))
+    features = model_features(table, first_row=first)
+    probabilities = loaded.model.predict_proba(np.ascontiguousarray(features[None, -window:, :]))[0]
+    score.probabilities = probabilities.astype(np.float64)
+    score.explanation = explain(features[-1], samples[-1])
+    score.drift = drift_against_card(features, loaded.card.raw.get("reference_distributions", {}))
+    return score
+
+
+def explain(last: Any, sample: HourlySample) -> str:
+    """Which readings of the last hour were unusual for this home, in words."""
+    parts = []
+    for index, word in enumerate(SENSOR_WORDS):
+        deviation = float(last[index])
+        value = sample.values[index]
+        if value is not None and abs(deviation) >= EXPLAIN_DEVIATION:
+            direction = "above" if deviation > 0 else "below"
+            parts.append(f"{word} {value:.1f} is far {direction} this home's usual level at this hour")
+    if sample.values[3] >= 0.5:
+        parts.append("front door opened")
+    if sample.values[4] >= 0.5:
+        parts.append("smoke alarm on")
+    return "; ".join(parts)
+
+
+def drift_against_card(features: Any, references: dict[str, Any]) -> dict[str, float]:
+    """PSI of each monitored feature over the last week against the training distribution."""
+    recent = features[-DRIFT_HOURS:]
+    result = {}
+    for name, reference in references.items():
+        if name in FEATURE_NAMES and len(recent) >= 24:
+            shares = bin_shares(recent[:, FEATURE_NAMES.index(name)].astype(np.float64), reference["edges"])
+            result[name] = round(psi(np.asarray(reference["proportions"]), shares), 4)
+    return result

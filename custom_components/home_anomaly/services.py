@@ -1,0 +1,74 @@
+"""Services: ``home_anomaly.score_now`` and ``home_anomaly.acknowledge``; the push "Acknowledge" action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Event, HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+
+from .const import (
+    ATTR_ANOMALY,
+    ATTR_CONFIG_ENTRY_ID,
+    DOMAIN,
+    NOTIFICATION_ACTION_EVENT,
+    SERVICE_ACKNOWLEDGE,
+    SERVICE_SCORE_NOW,
+    STATUS_OPTIONS,
+)
+from .data import HomeAnomalyConfigEntry
+from .notifications import parse_ack_action
+
+SCORE_NOW_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
+ACKNOWLEDGE_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_ANOMALY): cv.string})
+
+
+def _entries(hass: HomeAssistant, entry_id: Any) -> list[HomeAnomalyConfigEntry]:
+    if entry_id is None:
+        return [e for e in hass.config_entries.async_entries(DOMAIN) if e.state is ConfigEntryState.LOADED]
+    entry = hass.config_entries.async_get_entry(str(entry_id))
+    if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_entry",
+            translation_placeholders={"entry_id": str(entry_id)},
+        )
+    return [entry]
+
+
+def _anomaly_code(name: Any) -> int:
+    if name not in STATUS_OPTIONS[1:]:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_anomaly",
+            translation_placeholders={"anomaly": str(name), "choices": ", ".join(STATUS_OPTIONS[1:])},
+        )
+    return STATUS_OPTIONS.index(name)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    async def score_now(call: ServiceCall) -> None:
+        for entry in _entries(hass, call.data.get(ATTR_CONFIG_ENTRY_ID)):
+            await entry.runtime_data.coordinator.async_score(partial=True)
+
+    async def acknowledge(call: ServiceCall) -> None:
+        code = _anomaly_code(call.data[ATTR_ANOMALY])
+        for entry in _entries(hass, call.data[ATTR_CONFIG_ENTRY_ID]):
+            entry.runtime_data.coordinator.acknowledge(code)
+
+    @callback
+    def push_action(event: Event) -> None:
+        parsed = parse_ack_action(str(event.data.get("action", "")))
+        if parsed is None:
+            return
+        entry = hass.config_entries.async_get_entry(parsed[0])
+        if entry is not None and entry.domain == DOMAIN and entry.state is ConfigEntryState.LOADED:
+            entry.runtime_data.coordinator.acknowledge(parsed[1])
+
+    hass.services.async_register(DOMAIN, SERVICE_SCORE_NOW, score_now, schema=SCORE_NOW_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_ACKNOWLEDGE, acknowledge, schema=ACKNOWLEDGE_SCHEMA)
+    hass.bus.async_listen(NOTIFICATION_ACTION_EVENT, push_action)

@@ -1,0 +1,83 @@
+"""Fixtures for Home Assistant tests: source entities, a config entry, simulated history."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.home_anomaly import store_path
+from custom_components.home_anomaly.const import (
+    CONF_DOOR_ENTITY,
+    CONF_HUMIDITY_ENTITY,
+    CONF_POWER_ENTITY,
+    CONF_SMOKE_ENTITY,
+    CONF_TEMPERATURE_ENTITY,
+    DOMAIN,
+)
+from simulator.history import write_history
+
+SOURCES = {
+    CONF_TEMPERATURE_ENTITY: "sensor.living_room_temperature",
+    CONF_HUMIDITY_ENTITY: "sensor.bathroom_humidity",
+    CONF_POWER_ENTITY: "sensor.fridge_power",
+    CONF_DOOR_ENTITY: "binary_sensor.front_door",
+    CONF_SMOKE_ENTITY: "binary_sensor.smoke_alarm",
+}
+NORMAL_STATES = {
+    "sensor.living_room_temperature": ("21.3", {"device_class": "temperature", "unit_of_measurement": "°C"}),
+    "sensor.bathroom_humidity": ("48.0", {"device_class": "humidity", "unit_of_measurement": "%"}),
+    "sensor.fridge_power": ("151.0", {"device_class": "power", "unit_of_measurement": "W"}),
+    "binary_sensor.front_door": ("off", {"device_class": "door"}),
+    "binary_sensor.smoke_alarm": ("off", {"device_class": "smoke"}),
+}
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom_components/ in every test."""
+
+
+@pytest.fixture(autouse=True)
+def onnxruntime_without_network() -> Generator[None]:
+    """Never try to pip-install anything during tests (onnxruntime is installed here)."""
+    with patch("custom_components.home_anomaly.model_loader.async_process_requirements") as install:
+        install.side_effect = RuntimeError("no installs in tests")
+        yield
+
+
+def set_normal_states(hass: HomeAssistant, **overrides: str) -> None:
+    for entity_id, (state, attributes) in NORMAL_STATES.items():
+        hass.states.async_set(entity_id, overrides.get(entity_id.split(".")[1], state), attributes)
+
+
+def make_entry(options: dict[str, Any] | None = None, title: str = "Home") -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN, title=title, data=dict(SOURCES), options=options or {}, unique_id=title.lower(), version=1
+    )
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def prefill_history(hass: HomeAssistant, entry: MockConfigEntry, days: int = 30, end: datetime | None = None) -> int:
+    """Normal simulated history (household 7) written into the entry's buffer before setup."""
+    path: Path = store_path(hass, entry.entry_id)
+    return write_history(path, seed=123, user_number=7, days=days, end=end or dt_util.now())
+
+
+@pytest.fixture
+def entry(hass: HomeAssistant) -> MockConfigEntry:
+    set_normal_states(hass)
+    return make_entry()
