@@ -33,7 +33,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) 
     loaded = await async_load_model(hass, entry.options.get(CONF_RUNTIME, DEFAULT_RUNTIME))
     coordinator = HomeAnomalyCoordinator(hass, entry, loaded, store_path(hass, entry.entry_id))
     await coordinator.async_start()
-    entry.runtime_data = HomeAnomalyData(coordinator)
+    entry.runtime_data = HomeAnomalyData(coordinator, dict(entry.options))
     async_check_sources(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload))
@@ -41,7 +41,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) 
 
 
 async def _async_reload(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
+    """Reload when the options change (a reconfigure reloads by itself)."""
+    if dict(entry.options) != entry.runtime_data.options:
+        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) -> bool:

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, EVENT_STATE_CHANGED
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_state_change_event, async_track_time_change
+from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -45,7 +45,7 @@ from .engine.store import HourlyStore
 from .history import async_warm_start
 from .model_loader import LoadedModel, async_numpy_fallback
 from .notifications import Notifier
-from .scoring import Score, score_window
+from .scoring import InferenceError, Score, score_window
 
 _LOGGER = logging.getLogger(__name__)
 Operation = Callable[[HourlyStore], None]
@@ -79,7 +79,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.notifier = Notifier(hass, entry, self.tracker)
         self._pending: list[Operation] = []
         self._flush_scheduled = False
-        self._write_lock = asyncio.Lock()
+        self._store_lock = asyncio.Lock()
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self.data = Snapshot()
 
@@ -90,6 +90,8 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         saved_alerts, open_hour, carried, readings = await self.hass.async_add_executor_job(self._read_saved)
         self.tracker.restore(saved_alerts)
         now = dt_util.now()
+        if open_hour is None and readings:
+            open_hour = hour_floor(readings[0][1])  # no hour closed yet, but readings were kept
         if open_hour is not None:
             self.aggregator = HourAggregator(open_hour, carried or [None] * len(SOURCE_KEYS))
             for sensor, moment, value in readings:
@@ -104,10 +106,14 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
                 self._add(sensor, now, parse_reading(sensor, state.state))
         await self._async_flush()
         self._unsubscribe += [
-            async_track_state_change_event(self.hass, list(self.sensors), self._handle_state_change),
+            # A filtered bus listener, not async_track_state_change_event: the tracker dispatches
+            # one loop iteration late, and smoke must be raised in the state change's own turn.
+            self.hass.bus.async_listen(
+                EVENT_STATE_CHANGED, self._handle_state_change, event_filter=self._is_source_event
+            ),
             async_track_time_change(self.hass, self._handle_hour, minute=0, second=0),
-            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._handle_stop),
         ]
+        self.entry.async_on_unload(self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._handle_stop))
         self._publish()
 
     def _read_saved(self) -> tuple[Any, datetime | None, list[float | None] | None, list[Any]]:
@@ -121,19 +127,26 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         )
 
     async def async_stop(self) -> None:
+        if self.store is None:
+            return  # already stopped (Home Assistant stopping, then the entry unloading)
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
         self._queue_alerts()
-        await self._async_flush()
-        if self.store is not None:
-            await self.hass.async_add_executor_job(self.store.close)
-            self.store = None
+        async with self._store_lock:
+            await self._drain()
+            if self.store is not None:
+                await self.hass.async_add_executor_job(self.store.close)
+                self.store = None
 
     async def _handle_stop(self, _event: Event) -> None:
         await self.async_stop()
 
     # --- readings ------------------------------------------------------------------------------
+
+    @callback
+    def _is_source_event(self, event_data: EventStateChangedData) -> bool:
+        return event_data["entity_id"] in self.sensors
 
     @callback
     def _handle_state_change(self, event: Event[EventStateChangedData]) -> None:
@@ -207,11 +220,15 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def _async_flush(self) -> None:
         """Write everything queued so far, in order."""
-        async with self._write_lock:
-            self._flush_scheduled = False
-            while self._pending and self.store is not None:
-                batch, self._pending = self._pending, []
-                await self.hass.async_add_executor_job(_run_all, self.store, batch)
+        async with self._store_lock:
+            await self._drain()
+
+    async def _drain(self) -> None:
+        """Write the queue (the caller holds ``_store_lock``: one executor job uses the file at a time)."""
+        self._flush_scheduled = False
+        while self._pending and self.store is not None:
+            batch, self._pending = self._pending, []
+            await self.hass.async_add_executor_job(_run_all, self.store, batch)
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -221,24 +238,26 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def async_score(self, partial: bool) -> Score | None:
         """Score the window ending with the last closed hour (or the open hour, if ``partial``)."""
-        await self._async_flush()
-        assert self.store is not None
         extra = [self.aggregator.close()] if partial else []
         end = self.aggregator.hour_start
-        try:
-            score = await self.hass.async_add_executor_job(score_window, self.store, self.loaded, end, extra)
-        except Exception as err:
-            if self.loaded.runtime != "onnxruntime":
-                raise
-            _LOGGER.warning("onnxruntime failed at inference (%s); switching to the numpy engine", err)
-            self.loaded = await async_numpy_fallback(self.hass, self.loaded, f"onnxruntime failed at inference: {err}")
-            score = await self.hass.async_add_executor_job(score_window, self.store, self.loaded, end, extra)
-        self.data.buffered_hours = score.buffered_hours if score else self.data.buffered_hours
-        if score is None or score.probabilities is None:
-            self.data.score = score
+        async with self._store_lock:
+            await self._drain()
+            if self.store is None:  # stopped while this scoring waited
+                return None
+            try:
+                score = await self.hass.async_add_executor_job(score_window, self.store, self.loaded, end, extra)
+            except InferenceError as err:  # onnxruntime failing at inference: fall back, keep scoring
+                if self.loaded.runtime != "onnxruntime":
+                    raise
+                _LOGGER.warning("onnxruntime failed at inference (%s); switching to the numpy engine", err)
+                reason = f"onnxruntime failed at inference: {err}"
+                self.loaded = await async_numpy_fallback(self.hass, self.loaded, reason)
+                score = await self.hass.async_add_executor_job(score_window, self.store, self.loaded, end, extra)
+        self.data.buffered_hours = score.buffered_hours
+        self.data.score = score
+        if score.probabilities is None:
             self._publish()
             return score
-        self.data.score = score
         self.data.last_scored = score.window_end
         transitions = self.tracker.observe_hour(score.window_end, list(score.probabilities))
         self._apply(transitions)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 @dataclass
 class HomeAnomalyData:
     coordinator: HomeAnomalyCoordinator
+    options: dict[str, Any]  # the options this setup runs with
 
 
 type HomeAnomalyConfigEntry = ConfigEntry[HomeAnomalyData]

@@ -47,7 +47,7 @@ async def async_ensure_onnxruntime(hass: HomeAssistant) -> str | None:
         return None
     try:
         await async_process_requirements(hass, DOMAIN, [ONNXRUNTIME_REQUIREMENT])
-    except Exception as err:
+    except Exception as err:  # any install failure means "use numpy", never a failed setup
         _LOGGER.info("onnxruntime could not be installed (%s); using the built-in numpy engine", err)
         return f"onnxruntime could not be installed: {err}"
     if await hass.async_add_executor_job(onnxruntime_importable):
@@ -55,7 +55,8 @@ async def async_ensure_onnxruntime(hass: HomeAssistant) -> str | None:
     return "onnxruntime was installed but cannot be imported"
 
 
-async def async_load_model(hass: HomeAssistant, runtime: str, models_dir: Path = MODELS_DIR) -> LoadedModel:
+async def async_load_model(hass: HomeAssistant, runtime: str, models_dir: Path | None = None) -> LoadedModel:
+    models_dir = models_dir or MODELS_DIR
     try:
         card = await hass.async_add_executor_job(read_model_card, models_dir)
     except ModelCardError as err:

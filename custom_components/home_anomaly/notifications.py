@@ -107,5 +107,5 @@ class Notifier:
     async def _async_send(self, service: str, payload: dict[str, Any]) -> None:
         try:
             await self.hass.services.async_call("notify", service, payload, blocking=True)
-        except Exception as err:
+        except Exception as err:  # a broken phone must not break alerting
             _LOGGER.warning("Could not send the anomaly push to notify.%s: %s", service, err)

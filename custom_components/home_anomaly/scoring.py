@@ -26,6 +26,10 @@ EXPLAIN_DEVIATION = 3.0
 SENSOR_WORDS = ("temperature", "humidity", "fridge power")
 
 
+class InferenceError(RuntimeError):
+    """The model runtime failed while scoring (not the data, not the buffer)."""
+
+
 @dataclass
 class Score:
     window_end: datetime
@@ -52,7 +56,10 @@ def score_window(store: HourlyStore, loaded: LoadedModel, end: datetime, extra: 
     table = HourlyTable.from_samples(samples)
     first = max(0, len(samples) - max(window, DRIFT_HOURS))
     features = model_features(table, first_row=first)
-    probabilities = loaded.model.predict_proba(np.ascontiguousarray(features[None, -window:, :]))[0]
+    try:
+        probabilities = loaded.model.predict_proba(np.ascontiguousarray(features[None, -window:, :]))[0]
+    except Exception as err:  # a runtime's own exception types vary; all mean "this runtime failed"
+        raise InferenceError(str(err)) from err
     score.probabilities = probabilities.astype(np.float64)
     score.explanation = explain(features[-1], samples[-1])
     score.drift = drift_against_card(features, loaded.card.raw.get("reference_distributions", {}))

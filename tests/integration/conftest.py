@@ -46,6 +46,12 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def isolated_config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Each test's buffers in its own folder, not in the plugin's shared testing config."""
+    hass.config.config_dir = str(tmp_path)
+
+
+@pytest.fixture(autouse=True)
 def onnxruntime_without_network() -> Generator[None]:
     """Never try to pip-install anything during tests (onnxruntime is installed here)."""
     with patch("custom_components.home_anomaly.model_loader.async_process_requirements") as install:

@@ -59,12 +59,13 @@ async def test_any_role_may_be_left_empty(hass: HomeAssistant) -> None:
         ({}, {"base": "no_sources"}),
         ({CONF_TEMPERATURE_ENTITY: "sensor.nowhere"}, {CONF_TEMPERATURE_ENTITY: "entity_not_found"}),
         ({CONF_TEMPERATURE_ENTITY: "sensor.text_sensor"}, {CONF_TEMPERATURE_ENTITY: "not_numeric"}),
-        ({CONF_DOOR_ENTITY: "sensor.fridge_power"}, {CONF_DOOR_ENTITY: "not_on_off"}),
+        ({CONF_DOOR_ENTITY: "binary_sensor.broken_door"}, {CONF_DOOR_ENTITY: "not_on_off"}),
     ],
 )
 async def test_bad_sources_are_refused(hass: HomeAssistant, user_input: dict[str, str], errors: dict[str, str]) -> None:
     set_normal_states(hass)
     hass.states.async_set("sensor.text_sensor", "warm")
+    hass.states.async_set("binary_sensor.broken_door", "unavailable")
     flow_id = await _start(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, {"name": "Flat", **user_input})
     assert result["type"] is FlowResultType.FORM

@@ -18,7 +18,7 @@ async def _next_hour(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Non
     target = hour_floor(dt_util.now()) + timedelta(hours=1)
     freezer.move_to(target)
     async_fire_time_changed(hass, target)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)  # time listeners run as background tasks
 
 
 async def test_an_hour_of_readings_becomes_one_buffered_hour(
@@ -48,9 +48,9 @@ async def test_hourly_scoring_runs_at_minute_zero(
     freezer.move_to("2025-03-10 14:20:00+00:00")
     prefill_history(hass, entry, days=30)
     await setup_entry(hass, entry)
-    assert hass.states.get("sensor.home_last_scored").state == "unknown"
+    assert hass.states.get("sensor.home_last_scored_hour").state == "unknown"
     await _next_hour(hass, freezer)
-    scored = hass.states.get("sensor.home_last_scored").state
+    scored = hass.states.get("sensor.home_last_scored_hour").state
     assert dt_util.parse_datetime(scored) == hour_floor(dt_util.now())
     score = float(hass.states.get("sensor.home_anomaly_score").state)
     assert 0.0 <= score < 50.0  # a normal home scores low
@@ -81,8 +81,8 @@ async def test_a_restart_keeps_buffered_hours_open_readings_and_alerts(
     assert hass.states.get("sensor.home_status").state == "fire"  # the alert survived
     await _next_hour(hass, freezer)
     last = (await hass.async_add_executor_job(coordinator.store.hours_since, dt_util.now() - timedelta(hours=1)))[-1]
-    # 14:00–14:25 at 21.3 °C, 14:25–15:00 at 25.3 °C: the pre-restart readings count.
-    assert abs(last.values[0] - (21.3 * 25 + 25.3 * 35) / 60) < 0.01
+    # Set up at 14:05 with 21.3 °C, 25.3 °C from 14:25: the pre-restart readings count.
+    assert abs(last.values[0] - (21.3 * 20 + 25.3 * 35) / 55) < 0.01
     assert last.values[4] == 1.0
 
 

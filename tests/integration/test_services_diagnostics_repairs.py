@@ -53,7 +53,7 @@ async def test_diagnostics_redact_what_identifies_the_home(
     assert diagnostics["entry"]["title"] == "**REDACTED**"
     assert diagnostics["runtime"] in ("onnxruntime", "numpy")
     assert diagnostics["model"]["architecture"]
-    assert set(diagnostics["thresholds"]) == {1, 2, 3, 4, 5}
+    assert set(diagnostics["thresholds"]) == {"1", "2", "3", "4", "5"}
 
 
 async def test_a_removed_source_raises_a_repair_issue(hass: HomeAssistant) -> None:

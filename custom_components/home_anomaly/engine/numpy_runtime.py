@@ -247,6 +247,14 @@ class NumpyModel:
         _, window, features = inputs[0].shape
         if not isinstance(window, int) or not isinstance(features, int):
             raise OnnxFormatError("the model's window and feature sizes must be fixed")
+        known = {*graph.initializers, inputs[0].name}
+        for node in graph.nodes:
+            missing = [name for name in node.inputs if name and name not in known]
+            if missing:
+                raise OnnxFormatError(f"operator {node.op_type} reads {missing[0]!r}, which nothing before it produces")
+            known.update(node.outputs)
+        if graph.outputs[0].name not in known:
+            raise OnnxFormatError(f"nothing produces the model output {graph.outputs[0].name!r}")
         constants: dict[str, Array] = dict(graph.initializers)
         plan: list[Node] = []
         for node in graph.nodes:
