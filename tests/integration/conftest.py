@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.home_anomaly import store_path
+from custom_components import home_anomaly as integration
 from custom_components.home_anomaly.const import (
     CONF_DOOR_ENTITY,
     CONF_HUMIDITY_ENTITY,
@@ -41,14 +41,22 @@ NORMAL_STATES = {
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Load custom_components/ in every test."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Load custom_components/ in every test (after the recorder, where a test asks for it)."""
+    if "recorder_mock" in request.fixturenames:
+        request.getfixturevalue("recorder_mock")
+    request.getfixturevalue("enable_custom_integrations")
 
 
 @pytest.fixture(autouse=True)
-def isolated_config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
-    """Each test's buffers in its own folder, not in the plugin's shared testing config."""
-    hass.config.config_dir = str(tmp_path)
+def isolated_buffers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's buffers in its own folder, not in the plugin's shared testing config.
+
+    (Not by changing hass.config: the recorder fixture must be set up before ``hass``.)
+    """
+    monkeypatch.setattr(
+        integration, "store_path", lambda hass, entry_id: tmp_path / "home_anomaly" / f"{entry_id}.sqlite"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +87,7 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfig
 
 def prefill_history(hass: HomeAssistant, entry: MockConfigEntry, days: int = 30, end: datetime | None = None) -> int:
     """Normal simulated history (household 7) written into the entry's buffer before setup."""
-    path: Path = store_path(hass, entry.entry_id)
+    path: Path = integration.store_path(hass, entry.entry_id)
     return write_history(path, seed=123, user_number=7, days=days, end=end or dt_util.now())
 
 

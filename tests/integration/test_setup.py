@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.home_anomaly import store_path
+from custom_components import home_anomaly as integration
 from custom_components.home_anomaly.const import CONF_RUNTIME
 from custom_components.home_anomaly.model_loader import MODELS_DIR
 
@@ -78,7 +78,7 @@ async def test_a_card_of_another_schema_version_is_refused(hass: HomeAssistant, 
 
 async def test_unload_and_remove_delete_nothing_but_the_zone(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await setup_entry(hass, entry)
-    path = store_path(hass, entry.entry_id)
+    path = integration.store_path(hass, entry.entry_id)
     assert path.is_file()
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED

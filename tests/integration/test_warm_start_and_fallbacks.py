@@ -1,0 +1,83 @@
+"""Warm start from the recorder; runtime fallbacks; the drift diagnostic."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
+
+from custom_components.home_anomaly.const import CONF_RUNTIME, DOMAIN
+from custom_components.home_anomaly.engine.runtime import ModelError, OnnxRuntimeModel
+from custom_components.home_anomaly.engine.runtime import load_model as real_load_model
+
+from .conftest import make_entry, prefill_history, set_normal_states, setup_entry
+
+
+async def test_warm_start_fills_the_buffer_from_recorder_history(
+    recorder_mock: object, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    start = dt_util.parse_datetime("2025-03-08 00:00:00+00:00")
+    assert start is not None
+    freezer.move_to(start)
+    for hour in range(40):  # 40 hours of history, a reading every hour
+        freezer.move_to(start + timedelta(hours=hour, minutes=10))
+        set_normal_states(hass, living_room_temperature=f"{20 + (hour % 5) * 0.5:.1f}")
+        await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    freezer.move_to(start + timedelta(hours=40, minutes=5))
+
+    entry = await setup_entry(hass, make_entry())
+    coordinator = entry.runtime_data.coordinator
+    hours = await hass.async_add_executor_job(coordinator.store.hours_since, start - timedelta(days=1))
+    assert len(hours) >= 40  # every hour with history (plus the one the first state carries into)
+    assert hours[3].values[0] is not None
+    await hass.services.async_call(DOMAIN, "score_now", {}, blocking=True)
+    assert hass.states.get("sensor.home_anomaly_score").state != "unknown"  # useful at once
+
+
+async def test_onnxruntime_failing_to_load_falls_back_to_numpy(hass: HomeAssistant) -> None:
+    set_normal_states(hass)
+
+    def onnxruntime_breaks(path: object, runtime: str) -> object:
+        if runtime == "onnxruntime":
+            raise ModelError("boom")
+        return real_load_model(path, runtime)
+
+    with patch("custom_components.home_anomaly.model_loader.load_model", side_effect=onnxruntime_breaks):
+        entry = await setup_entry(hass, make_entry({CONF_RUNTIME: "onnxruntime"}))
+    loaded = entry.runtime_data.coordinator.loaded
+    assert loaded.runtime == "numpy"
+    assert "onnxruntime failed to load the model: boom" in (loaded.fallback_reason or "")
+
+
+async def test_onnxruntime_failing_at_inference_switches_to_numpy(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    prefill_history(hass, entry, days=30)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.loaded.runtime == "onnxruntime"
+    with patch.object(OnnxRuntimeModel, "predict_proba", side_effect=RuntimeError("ORT exploded")):
+        await hass.services.async_call(DOMAIN, "score_now", {}, blocking=True)
+    assert coordinator.loaded.runtime == "numpy"
+    assert "ORT exploded" in (coordinator.loaded.fallback_reason or "")
+    assert hass.states.get("sensor.home_anomaly_score").state != "unknown"  # the score still came
+
+
+async def test_input_drift_sensor_reports_psi_against_the_card(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    registry = er.async_get(hass)
+    registry.async_get_or_create(
+        "sensor", DOMAIN, f"{entry.entry_id}_input_drift", suggested_object_id="home_input_drift", disabled_by=None
+    )
+    prefill_history(hass, entry, days=30)
+    await setup_entry(hass, entry)
+    await hass.services.async_call(DOMAIN, "score_now", {}, blocking=True)
+    await hass.async_block_till_done()
+    drift = hass.states.get("sensor.home_input_drift")
+    assert drift is not None
+    assert float(drift.state) >= 0.0
+    assert "temperature_dev" in drift.attributes["psi"]
