@@ -235,6 +235,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
     async def _handle_hour(self, now: datetime) -> None:
         self._roll_to(dt_util.as_local(now))
         await self.async_score(partial=False)
+        self._apply(self.tracker.expire(dt_util.as_local(now)))  # door alerts end even while learning
 
     async def async_score(self, partial: bool) -> Score | None:
         """Score the window ending with the last closed hour (or the open hour, if ``partial``)."""

@@ -79,7 +79,7 @@ def test_random_bytes_never_crash_or_hang(data: bytes) -> None:
         NumpyModel.from_model(parse_model(data))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, len(SHIPPED_BYTES) - 1), st.integers(0, 255))
 def test_flipped_bytes_in_the_real_model_fail_cleanly_or_still_run(position: int, value: int) -> None:
     data = bytearray(SHIPPED_BYTES)

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .arrays import Float32Array
-from .onnx_reader import DTYPES, Model, Node, OnnxFormatError
+from .onnx_reader import DTYPES, MAX_ELEMENTS, Model, Node, OnnxFormatError
 
 Array = npt.NDArray[Any]
 Operator = Callable[[Node, list[Array | None]], list[Array]]
@@ -35,6 +35,14 @@ def _attr(node: Node, name: str, default: Any) -> Any:
 def _ints(values: Any) -> list[int]:
     """An integer tensor or attribute list as plain ints."""
     return [int(v) for v in np.asarray(values).reshape(-1)]
+
+
+def _bounded_shape(shape: Array) -> list[int]:
+    """A shape to allocate, refused when a damaged model asks for absurd memory."""
+    dims = _ints(shape)
+    if any(d < 0 for d in dims) or int(np.prod(dims, dtype=np.float64)) > MAX_ELEMENTS:
+        raise ValueError(f"refusing to allocate a tensor of shape {dims}")
+    return dims
 
 
 def _axes(node: Node, inputs: list[Array | None], position: int) -> list[int] | None:
@@ -87,6 +95,8 @@ def _conv(node: Node, inputs: list[Array | None]) -> list[Array]:
     dilation = _ints(_attr(node, "dilations", [1]))[0]
     stride = _ints(_attr(node, "strides", [1]))[0]
     pad_begin, pad_end = [*_ints(_attr(node, "pads", [0, 0])), 0, 0][:2]
+    if dilation < 1 or stride < 1 or min(pad_begin, pad_end) < 0:
+        raise ValueError(f"invalid Conv geometry: dilation {dilation}, stride {stride}, pads {pad_begin}/{pad_end}")
     out_channels, in_channels, kernel = weight.shape
     padded = np.pad(x, ((0, 0), (0, 0), (pad_begin, pad_end)))
     length = (padded.shape[2] - dilation * (kernel - 1) - 1) // stride + 1
@@ -211,7 +221,7 @@ OPERATORS: dict[str, Operator] = {
     "Unsqueeze": _unsqueeze,
     "Squeeze": _squeeze,
     "Reshape": _reshape,
-    "Expand": _binary(lambda x, shape: x * np.ones(shape.astype(np.int64), dtype=x.dtype)),
+    "Expand": _binary(lambda x, shape: x * np.ones(_bounded_shape(shape), dtype=x.dtype)),
     "Cast": lambda node, inputs: [inputs[0].astype(DTYPES[int(_attr(node, "to", 1))])],  # type: ignore[union-attr]
     "Constant": lambda node, inputs: [np.asarray(_attr(node, "value", None))],
     "LayerNormalization": _layer_norm,
@@ -257,12 +267,13 @@ class NumpyModel:
             raise OnnxFormatError(f"nothing produces the model output {graph.outputs[0].name!r}")
         constants: dict[str, Array] = dict(graph.initializers)
         plan: list[Node] = []
-        for node in graph.nodes:
-            if all(name == "" or name in constants for name in node.inputs):
-                outputs = _run(node, [constants.get(name) if name else None for name in node.inputs])
-                constants.update(zip(node.outputs, outputs, strict=False))
-            else:
-                plan.append(node)
+        with np.errstate(all="ignore"):
+            for node in graph.nodes:
+                if all(name == "" or name in constants for name in node.inputs):
+                    outputs = _run(node, [constants.get(name) if name else None for name in node.inputs])
+                    constants.update(zip(node.outputs, outputs, strict=False))
+                else:
+                    plan.append(node)
         return cls(inputs[0].name, graph.outputs[0].name, window, features, constants, plan)
 
     def predict_proba(self, windows: Float32Array) -> Float32Array:
@@ -271,15 +282,18 @@ class NumpyModel:
             raise ValueError(f"model input must be {expected} float32, got {tuple(windows.shape)}")
         values = dict(self.constants)
         values[self.input_name] = np.asarray(windows, dtype=np.float32)
-        for node in self.plan:
-            arguments = [values[name] if name else None for name in node.inputs]
-            values.update(zip(node.outputs, _run(node, arguments), strict=False))
+        with np.errstate(all="ignore"):  # a damaged model's overflow is caught below, not warned
+            for node in self.plan:
+                arguments = [values[name] if name else None for name in node.inputs]
+                values.update(zip(node.outputs, _run(node, arguments), strict=False))
         probabilities: Float32Array = np.asarray(values[self.output_name], dtype=np.float32)
+        if probabilities.shape[:1] != windows.shape[:1] or not np.all(np.isfinite(probabilities)):
+            raise OnnxFormatError("the model produced no valid probabilities for this input")
         return probabilities
 
 
 def _run(node: Node, inputs: list[Array | None]) -> list[Array]:
     try:
         return OPERATORS[node.op_type](node, inputs)
-    except (ValueError, TypeError, IndexError, KeyError, AssertionError) as err:
+    except (ValueError, TypeError, IndexError, KeyError, AssertionError, ArithmeticError, MemoryError) as err:
         raise OnnxFormatError(f"operator {node.op_type} ({node.name or 'unnamed'}) failed: {err}") from err

@@ -124,7 +124,9 @@ class _Reader:
             else:
                 raise OnnxFormatError(f"unsupported wire type {wire}")
 
-    def child(self, data: memoryview) -> _Reader:
+    def child(self, data: Any) -> _Reader:
+        if not isinstance(data, memoryview):
+            raise OnnxFormatError("expected an embedded message, found a number")
         return _Reader(data, self.depth + 1)
 
 
