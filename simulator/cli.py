@@ -1,8 +1,11 @@
-"""``python -m simulator build|plot|history|calibrate`` — the simulator's command line."""
+"""``python -m simulator build|plot|live|history|calibrate`` — the simulator's command line."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -16,7 +19,9 @@ from .calibration import calibration_table, format_table
 from .dataset import VERSIONS, BuildConfig, SimulatorError, build_dataset
 from .history import write_history
 from .household import DEFAULT_EVENTS_PER_CLASS
+from .live import Broker, LiveHousehold, LiveRun
 from .plot import plot_user
+from .scenario import ScenarioError, load_scenario
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("--user", type=int, default=1, help="household number (default: 1)")
     history.add_argument("--anomalies", action="store_true", help="keep the household's anomaly episodes in")
 
+    live = commands.add_parser("live", help="publish one household's sensors to MQTT (Home Assistant discovery)")
+    live.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="mqtt://HOST:PORT (default: local)")
+    live.add_argument("--username", default=None)
+    live.add_argument("--password", default=None)
+    live.add_argument("--household", type=int, default=123, help="the household's population seed (default: 123)")
+    live.add_argument("--user", type=int, default=1, help="household number within that population (default: 1)")
+    live.add_argument("--scenario", type=Path, default=None, help="JSON file of anomalies to inject (see scenario.py)")
+    live.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default: 1)")
+    live.add_argument("--duration", type=float, default=None, help="stop after this many real seconds")
+    live.add_argument("--tick", type=float, default=1.0, help="real seconds between readings (default: 1)")
+
     calibrate = commands.add_parser("calibrate", help="compare a dataset with facts from real homes")
     calibrate.add_argument("--data", type=Path, default=Path("data"), help="dataset directory (default: data)")
     return parser
@@ -89,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "plot":
             out = args.out or args.data / "plots" / f"{args.user}.png"
             print(f"wrote {plot_user(args.data, args.user, args.days, out)}")
+        elif args.command == "live":
+            return _run_live(args)
         elif args.command == "history":
             if args.days < 1:
                 raise SimulatorError(f"--days must be at least 1, got {args.days}")
@@ -97,7 +115,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {added} hours of household {args.user}'s history into {args.store}")
         else:
             print(format_table(calibration_table(args.data)))
-    except (SimulatorError, StoreError) as err:
+    except (SimulatorError, StoreError, ScenarioError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _run_live(args: argparse.Namespace) -> int:
+    if args.speed <= 0 or args.tick <= 0:
+        raise SimulatorError(f"--speed and --tick must be positive, got {args.speed} and {args.tick}")
+    try:
+        broker = Broker.from_url(args.broker, args.username, args.password)
+    except ValueError as err:
+        raise SimulatorError(str(err)) from err
+    events = load_scenario(args.scenario) if args.scenario else []
+    household = LiveHousehold(args.household, args.user, datetime.now().astimezone(), args.speed, events)
+    run = LiveRun(household, broker, tick_s=args.tick, duration_s=args.duration or math.inf)
+    print(f"publishing {household.node_id} to {broker.host}:{broker.port} (Ctrl-C stops)", file=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run.run())
     return 0
