@@ -185,9 +185,8 @@ class LiveRun:
                     return
             except aiomqtt.MqttError as err:
                 self.reconnects += 1
-                self.log(
-                    f"MQTT broker {self.broker.host}:{self.broker.port} unreachable ({err}); retrying in {backoff:.0f} s"
-                )
+                where = f"{self.broker.host}:{self.broker.port}"
+                self.log(f"MQTT broker {where} unreachable ({err}); retrying in {backoff:.0f} s")
                 remaining = self.duration_s - (loop.time() - started)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=min(backoff, max(remaining, 0.0)))
