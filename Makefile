@@ -16,7 +16,7 @@ HA_CONSTRAINTS := requirements/ha-2025.4.4-constraints.txt
 # pip's notes about the machine's optional local wheel folders are noise here.
 PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: setup demo test lint test-integration-env test-train-env bench pipeline clean
+.PHONY: setup demo test lint test-integration-env test-train-env test-e2e bench pipeline clean
 
 setup: $(VENV)/.installed $(VENV_TRAIN)/.installed
 
@@ -42,7 +42,7 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy custom_components simulator benchmarks
+	$(VENV)/bin/mypy custom_components simulator benchmarks stack
 
 # Plain-Python suites run in both environments: the engine and the simulator must work with
 # and without Home Assistant installed. Home Assistant's pytest plugin is off for them.
@@ -57,7 +57,11 @@ test-integration-env: setup
 test-train-env: setup
 	$(VENV_TRAIN)/bin/python -m pytest -p no:cacheprovider -q tests/engine tests/simulator tests/trainer
 
-test: lint test-integration-env test-train-env
+# End to end: a real Mosquitto, a real Home Assistant and the live simulator (about 20 s).
+test-e2e: setup
+	$(VENV)/bin/python -m pytest -p no:homeassistant -p no:cacheprovider -q tests/e2e
+
+test: lint test-integration-env test-train-env test-e2e
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks.simulator_build

@@ -105,6 +105,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             if state is not None:
                 self._add(sensor, now, parse_reading(sensor, state.state))
         await self._async_flush()
+        self.data.buffered_hours = await self.hass.async_add_executor_job(self.store.hour_count)
         self._unsubscribe += [
             # A filtered bus listener, not async_track_state_change_event: the tracker dispatches
             # one loop iteration late, and smoke must be raised in the state change's own turn.

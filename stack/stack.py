@@ -1,0 +1,120 @@
+"""Start and stop the whole stack: Mosquitto → a configured Home Assistant → the live simulator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from custom_components.home_anomaly.const import (
+    CONF_DOOR_ENTITY,
+    CONF_HUMIDITY_ENTITY,
+    CONF_POWER_ENTITY,
+    CONF_SMOKE_ENTITY,
+    CONF_TEMPERATURE_ENTITY,
+    DOMAIN,
+)
+from simulator.history import write_history
+from simulator.live import entity_ids
+
+from .hass_config import create_access_token, write_config, write_config_entries
+from .processes import Child, free_port, home_assistant, live_simulator, mosquitto, port_open, wait_for
+
+
+@dataclass
+class StackConfig:
+    work_dir: Path
+    household: int = 7
+    user: int = 1
+    history_days: int = 30
+    zone: str = "Simulated home"
+    options: dict[str, Any] = field(default_factory=dict)
+    scenario: Path | None = None
+    speed: float = 1.0
+    ha_port: int | None = None
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.config_dir = config.work_dir / "config"
+        self.mqtt_port = free_port()
+        self.ha_port = config.ha_port or free_port()
+        self.node_id = f"household_{config.household}_{config.user}"
+        self.sources = entity_ids(self.node_id)
+        self.token = ""
+        self.entry_id = ""
+        self.broker: Child | None = None
+        self.hass: Child | None = None
+        self.simulator: Child | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.ha_port}"
+
+    @property
+    def store_path(self) -> Path:
+        return self.config_dir / "home_anomaly" / f"{self.entry_id}.sqlite"
+
+    def start(self) -> Stack:
+        try:
+            self.start_broker()
+            self._prepare_home_assistant()
+            self.start_home_assistant()
+            self.simulator = live_simulator(
+                self.mqtt_port, self.config.work_dir, self.config.household, self.config.user,
+                self.config.scenario, self.config.speed,
+            ).start()  # fmt: skip
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _prepare_home_assistant(self) -> None:
+        write_config(self.config_dir, self.ha_port)
+        sources = {
+            CONF_TEMPERATURE_ENTITY: self.sources["temperature"],
+            CONF_HUMIDITY_ENTITY: self.sources["humidity"],
+            CONF_POWER_ENTITY: self.sources["fridge_power"],
+            CONF_DOOR_ENTITY: self.sources["front_door"],
+            CONF_SMOKE_ENTITY: self.sources["smoke"],
+        }
+        _, self.entry_id = write_config_entries(
+            self.config_dir,
+            [
+                {"domain": "mqtt", "title": "Mosquitto", "data": {"broker": "127.0.0.1", "port": self.mqtt_port},
+                 "minor_version": 2},
+                {"domain": DOMAIN, "title": self.config.zone, "data": sources, "options": self.config.options,
+                 "unique_id": self.config.zone.lower().replace(" ", "_")},
+            ],
+        )  # fmt: skip
+        if self.config.history_days:
+            write_history(
+                self.store_path, self.config.household, self.config.user, self.config.history_days, datetime.now(UTC)
+            )
+        self.token = create_access_token(self.config_dir)
+
+    def start_broker(self) -> None:
+        self.broker = mosquitto(self.mqtt_port, self.config.work_dir / "broker").start()
+        wait_for(lambda: port_open(self.mqtt_port), 15, f"the MQTT broker on port {self.mqtt_port}")
+
+    def stop_broker(self) -> None:
+        if self.broker is not None:
+            self.broker.stop()
+
+    def start_home_assistant(self) -> None:
+        self.hass = home_assistant(self.config_dir).start()
+        wait_for(lambda: self.hass is not None and (port_open(self.ha_port) or not self.hass.running()), 90,
+                 "Home Assistant's HTTP server")  # fmt: skip
+        if not self.hass.running():
+            raise RuntimeError(f"Home Assistant exited; see {self.hass.log_path}")
+
+    def stop_home_assistant(self) -> None:
+        if self.hass is not None:
+            self.hass.stop(timeout=60)
+
+    def stop(self) -> None:
+        for child in (self.simulator, self.hass, self.broker):
+            if child is not None:
+                child.stop()
