@@ -1,5 +1,5 @@
 # Home Anomaly — every entry point a developer or CI needs.
-#   make demo   the main job on embedded defaults
+#   make demo   the main job on embedded defaults (ARGS=--keep-running leaves Home Assistant up)
 #   make test   lint, type checks and every test suite (what .ci/run calls)
 #   make setup  both virtual environments (idempotent; fast when done)
 #   make bench  performance benchmarks -> benchmarks/results/
@@ -32,12 +32,13 @@ $(VENV_TRAIN)/.installed: requirements/train.txt
 	$(VENV_TRAIN)/bin/python -c "import torch, numpy, matplotlib"
 	touch $@
 
+# The main job: Mosquitto + Home Assistant + the live simulator playing a story (about 3 minutes).
+# Mosquitto comes from Debian when we may install it; otherwise the pure-Python amqtt broker.
 demo: setup
-	$(VENV)/bin/python -m simulator build --out outputs/demo/data --train-users 4 --val-users 2 --days 30
-	$(VENV)/bin/python -m simulator plot --data outputs/demo/data --user user_003 --days 14 --out outputs/demo/user_003.png
-	@echo
-	@echo "Demo dataset:   outputs/demo/data (train/, val/, train_all.csv, val_all.csv, episodes.csv)"
-	@echo "Six-panel plot: outputs/demo/user_003.png"
+	@command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || \
+		{ [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; } || \
+		$(VENV)/bin/python -m pip install -q amqtt $(PIP_QUIET)
+	$(VENV)/bin/python -m stack.demo $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo"  # a local demo instance on 127.0.0.1; never a real home's password
 
 # default_config would pull in Bluetooth, DHCP, mobile_app and more, with dependencies this
 # stack does not need; the components below are what the tests and the demo use.
@@ -113,6 +115,12 @@ async def _create_access_token(config_dir: Path) -> str:
         access_token_expiration=timedelta(days=3650),
     )
     token = hass.auth.async_create_access_token(refresh)
+    # A browser login for `make demo ARGS=--keep-running`: demo / demo, on 127.0.0.1 only.
+    provider = hass.auth.auth_providers[0]
+    await provider.async_add_auth(DEMO_USERNAME, DEMO_PASSWORD)  # type: ignore[attr-defined]
+    credentials = await provider.async_get_or_create_credentials({"username": DEMO_USERNAME})
+    await hass.auth.async_link_user(user, credentials)
+    await provider.data.async_save()  # type: ignore[attr-defined]
     await hass.auth._store._store.async_save(hass.auth._store._data_to_save())
     await hass.async_stop(force=True)
     return token

@@ -48,6 +48,7 @@ class Stack:
         self.broker: Child | None = None
         self.hass: Child | None = None
         self.simulator: Child | None = None
+        self.simulator_started_at: datetime | None = None
 
     @property
     def base_url(self) -> str:
@@ -62,6 +63,7 @@ class Stack:
             self.start_broker()
             self._prepare_home_assistant()
             self.start_home_assistant()
+            self.simulator_started_at = datetime.now(UTC)
             self.simulator = live_simulator(
                 self.mqtt_port, self.config.work_dir, self.config.household, self.config.user,
                 self.config.scenario, self.config.speed,

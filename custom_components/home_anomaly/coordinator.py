@@ -48,6 +48,10 @@ from .notifications import Notifier
 from .scoring import InferenceError, Score, score_window
 
 _LOGGER = logging.getLogger(__name__)
+RULE_EXPLANATIONS: dict[int, str] = {
+    AnomalyClass.DOOR: "The front door was opened during the night window.",
+    AnomalyClass.FIRE: "The smoke alarm is on.",
+}
 Operation = Callable[[HourlyStore], None]
 
 
@@ -239,8 +243,9 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._apply(self.tracker.expire(dt_util.as_local(now)))  # door alerts end even while learning
 
     async def async_score(self, partial: bool) -> Score | None:
-        """Score the window ending with the last closed hour (or the open hour, if ``partial``)."""
-        extra = [self.aggregator.close()] if partial else []
+        """Score the window ending with the last closed hour, or, if ``partial``, with the open hour
+        as it stands now (each sensor's latest reading)."""
+        extra = [self.aggregator.latest()] if partial else []
         end = self.aggregator.hour_start
         async with self._store_lock:
             await self._drain()
@@ -288,7 +293,10 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
                     "window_end": transition.at.isoformat(),
                 },
             )
-            self.notifier.handle(transition, self.explanation())
+            reason = (
+                self.explanation() if transition.source == "model" else RULE_EXPLANATIONS.get(transition.anomaly, "")
+            )
+            self.notifier.handle(transition, reason)
         if transitions:
             self._queue_alerts()
         self._publish()

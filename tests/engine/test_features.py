@@ -162,3 +162,14 @@ def test_sliding_windows_are_consecutive_rows(rows: int, window: int) -> None:
     assert windows.shape == (max(rows - window + 1, 0), window, N_FEATURES)
     for start in range(windows.shape[0]):
         np.testing.assert_array_equal(windows[start], features[start : start + window])
+
+
+def test_latest_is_the_hour_as_it_stands_now() -> None:
+    hour = HourAggregator(T0, carried=[21.0, 45.0, 150.0, 0.0, 0.0])
+    hour.add(POWER, T0 + timedelta(minutes=50), 0.0)  # the fridge died ten minutes ago
+    hour.add(DOOR, T0 + timedelta(minutes=5), 1.0)
+    hour.add(DOOR, T0 + timedelta(minutes=6), 0.0)
+    hour.add(HUMIDITY, T0 + timedelta(minutes=7), None)
+    latest = hour.latest()
+    assert latest.values == (21.0, None, 0.0, 1.0, 0.0)
+    assert hour.close().values[2] == pytest.approx(150.0 * 50 / 60)  # the mean still dilutes it

@@ -144,6 +144,21 @@ class HourAggregator:
         temperature, humidity, power, door, fire = values
         return HourlySample(self.hour_start, (temperature, humidity, power, door or 0.0, fire or 0.0))
 
+    def latest(self) -> HourlySample:
+        """The hour as it stands right now: each sensor's latest value (binary: on at any moment so far).
+
+        ``score_now`` scores this: "is something wrong now?" should not wait for a minute-long
+        failure to dominate an hour's mean.
+        """
+        values: list[float | None] = []
+        for sensor, value in enumerate(self.carry_out()):
+            if sensor < N_ANALOG:
+                values.append(value if value is not None and math.isfinite(value) else None)
+            else:
+                values.append(1.0 if any(v is not None and v >= 0.5 for v, _ in self._segments(sensor)) else 0.0)
+        temperature, humidity, power, door, fire = values
+        return HourlySample(self.hour_start, (temperature, humidity, power, door or 0.0, fire or 0.0))
+
     def carry_out(self) -> list[float | None]:
         """What each sensor shows when the hour ends: the next hour's ``carried``."""
         return [changes[-1][1] if changes else self.carried[sensor] for sensor, changes in enumerate(self._changes)]
