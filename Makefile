@@ -16,7 +16,7 @@ HA_CONSTRAINTS := requirements/ha-2025.4.4-constraints.txt
 # pip's notes about the machine's optional local wheel folders are noise here.
 PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: setup demo test lint test-integration-env test-train-env test-e2e bench pipeline clean
+.PHONY: setup demo test lint test-integration-env test-train-env test-e2e bench pipeline release clean
 
 setup: $(VENV)/.installed $(VENV_TRAIN)/.installed
 
@@ -78,6 +78,12 @@ pipeline: setup
 	$(VENV_TRAIN)/bin/python -m trainer benchmark --data $(PIPELINE_DATA) --runs $(PIPELINE_RUNS)
 	$(VENV_TRAIN)/bin/python -m trainer ship --data $(PIPELINE_DATA) --runs $(PIPELINE_RUNS)
 	cp $(PIPELINE_RUNS)/comparison.md docs/model_comparison.md
+
+# A release asset: the integration folder's contents, as HACS's zip_release expects.
+release:
+	rm -rf outputs/release && mkdir -p outputs/release
+	cd custom_components/home_anomaly && zip -q -r ../../outputs/release/home_anomaly.zip . -x '*__pycache__*'
+	@echo "outputs/release/home_anomaly.zip"
 
 clean:
 	rm -rf outputs .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -107,7 +107,7 @@ def plot_household(table: HouseholdTable, title: str) -> Figure:
     )
     axes[5].set_xlabel("Time")
     axes[5].xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))  # type: ignore[no-untyped-call]
-    figure.suptitle(title)
+    figure.suptitle(title, x=0.02, ha="left")
     return figure
 
 

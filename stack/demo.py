@@ -24,7 +24,6 @@ from simulator.engine_access import ensure_engine_importable
 
 ensure_engine_importable()
 
-from simulator import TimeGrid, simulate_household  # noqa: E402
 from simulator.plot import HouseholdTable, plot_household  # noqa: E402
 from simulator.scenario import ScenarioEvent, load_scenario  # noqa: E402
 
@@ -143,23 +142,25 @@ def report(injections: list[Injection], events: list[dict[str, Any]]) -> dict[st
     return {"anomalies": rows}
 
 
-def plot_history(stack: Stack, out: Path) -> Path:
-    """Six-panel figure of the prefilled history the model learned this home's normal from."""
-    days = 14
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    first = (end - timedelta(days=days)).replace(hour=0)
-    grid = TimeGrid(first.replace(tzinfo=None), days + 1, 60)
-    series = simulate_household(stack.config.household, stack.config.user, grid, events_per_class=0)
-    o = series.observed
+def plot_history(stack: Stack, out: Path, days: int = 14) -> Path:
+    """Six-panel figure of the zone's buffer: the hours the model judged this home against."""
     import numpy as np
 
+    from custom_components.home_anomaly.engine.store import HourlyStore
+
+    store = HourlyStore(stack.store_path)
+    try:
+        hours = store.hours_since(datetime.now(UTC) - timedelta(days=days))
+    finally:
+        store.close()
+    values = np.array([[np.nan if v is None else v for v in h.values] for h in hours], dtype=float)
     table = HouseholdTable(
-        timestamps=[first.replace(tzinfo=None) + timedelta(hours=h) for h in range(grid.n_samples)],
-        sensors=np.column_stack([o.temperature_c, o.humidity_pct, o.fridge_power_w, o.front_door_open, o.fire_alarm]),
-        anomaly_class=o.anomaly_class.astype(int),
-        missing=series.missing,
+        timestamps=[h.hour_start.replace(tzinfo=None) for h in hours],
+        sensors=np.nan_to_num(values, nan=np.nan),
+        anomaly_class=np.zeros(len(hours), dtype=int),
+        missing=np.isnan(values[:, :3]),
     )
-    figure = plot_household(table, f"Simulated household {stack.node_id}: the last {days} days of prefilled history")
+    figure = plot_household(table, f"Simulated home: the last {days} days in Home Anomaly's buffer (hourly, UTC)")
     figure.savefig(out, dpi=90)
     return out
 
