@@ -8,8 +8,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Polygon, Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Polygon, Rectangle
 
 BRAND = Path(__file__).resolve().parent.parent / "custom_components" / "home_anomaly" / "brand"
 BLUE, RED = "#1f6fb2", "#e8453c"

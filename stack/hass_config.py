@@ -36,10 +36,22 @@ recorder:
 """
 
 
-def write_config(config_dir: Path, port: int) -> None:
+# For screenshots only: the browser on this machine is logged in without a password.
+TRUSTED_LOGIN_YAML = """\
+homeassistant:
+  auth_providers:
+    - type: trusted_networks
+      trusted_networks: [127.0.0.1/32]
+      allow_bypass_login: true
+    - type: homeassistant
+"""
+
+
+def write_config(config_dir: Path, port: int, trusted_login: bool = False) -> None:
     """configuration.yaml, onboarding marked done, and the integration linked in."""
     config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "configuration.yaml").write_text(CONFIGURATION_YAML.format(port=port))
+    text = CONFIGURATION_YAML.format(port=port)
+    (config_dir / "configuration.yaml").write_text((TRUSTED_LOGIN_YAML + text) if trusted_login else text)
     automations = config_dir / "automations.yaml"
     if not automations.exists():
         automations.write_text("[]\n")

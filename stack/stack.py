@@ -33,6 +33,7 @@ class StackConfig:
     scenario: Path | None = None
     speed: float = 1.0
     ha_port: int | None = None
+    trusted_login: bool = False  # screenshots: the local browser needs no password
 
 
 class Stack:
@@ -74,7 +75,7 @@ class Stack:
         return self
 
     def _prepare_home_assistant(self) -> None:
-        write_config(self.config_dir, self.ha_port)
+        write_config(self.config_dir, self.ha_port, self.config.trusted_login)
         sources = {
             CONF_TEMPERATURE_ENTITY: self.sources["temperature"],
             CONF_HUMIDITY_ENTITY: self.sources["humidity"],

@@ -260,6 +260,8 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
                 reason = f"onnxruntime failed at inference: {err}"
                 self.loaded = await async_numpy_fallback(self.hass, self.loaded, reason)
                 score = await self.hass.async_add_executor_job(score_window, self.store, self.loaded, end, extra)
+        if partial:
+            score.window_end = dt_util.now()  # the current readings were scored, not a closed hour
         self.data.buffered_hours = score.buffered_hours
         self.data.score = score
         if score.probabilities is None:
