@@ -43,7 +43,7 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy custom_components simulator benchmarks stack
+	$(VENV)/bin/mypy custom_components simulator benchmarks stack scripts
 
 # Plain-Python suites run in both environments: the engine and the simulator must work with
 # and without Home Assistant installed. Home Assistant's pytest plugin is off for them.

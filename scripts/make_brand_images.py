@@ -9,13 +9,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.patches import Polygon, Rectangle
 
 BRAND = Path(__file__).resolve().parent.parent / "custom_components" / "home_anomaly" / "brand"
 BLUE, RED = "#1f6fb2", "#e8453c"
 
 
-def draw_icon(ax: plt.Axes) -> None:
+def draw_icon(ax: Axes) -> None:
     ax.add_patch(Polygon([(0.12, 0.5), (0.5, 0.88), (0.88, 0.5)], closed=True, color=BLUE))
     ax.add_patch(Rectangle((0.2, 0.1), 0.6, 0.42, color=BLUE))
     xs = [0.26, 0.36, 0.44, 0.5, 0.56, 0.64, 0.74]

@@ -1,0 +1,88 @@
+"""The live simulator: scenarios, discovery, readings with anomalies, and a broker that is not there."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+from simulator.live import Broker, LiveHousehold, LiveRun, discovery_messages, entity_ids
+from simulator.scenario import ScenarioError, load_scenario, parse_scenario
+
+START = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
+STORY = Path(__file__).resolve().parents[2] / "simulator" / "scenarios" / "story.json"
+
+
+def test_the_shipped_story_parses() -> None:
+    events = load_scenario(STORY)
+    assert [e.anomaly for e in events] == ["fridge", "door", "fire"]
+    assert events[0].at_s == 40.0
+    assert events[0].duration_s == 7200.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({}, "expected an object with an 'events' list"),
+        ({"events": ["fire"]}, "event 1 must be an object"),
+        ({"events": [{"at": "5s", "anomaly": "flood"}]}, "unknown anomaly 'flood'"),
+        ({"events": [{"at": "soon", "anomaly": "fire", "duration": "1h"}]}, "at 'soon' is not a duration"),
+        ({"events": [{"at": "5s", "anomaly": "fire"}]}, "duration '' is not a duration"),
+    ],
+)
+def test_bad_scenarios_are_refused(raw: object, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        parse_scenario(raw)
+
+
+def test_discovery_announces_five_entities_of_one_device() -> None:
+    messages = discovery_messages("household_7_1", "Simulated household 7_1")
+    topics = [topic for topic, _ in messages]
+    assert topics == [
+        "homeassistant/sensor/household_7_1/temperature/config",
+        "homeassistant/sensor/household_7_1/humidity/config",
+        "homeassistant/sensor/household_7_1/fridge_power/config",
+        "homeassistant/binary_sensor/household_7_1/front_door/config",
+        "homeassistant/binary_sensor/household_7_1/smoke/config",
+    ]
+    payloads = [json.loads(payload) for _, payload in messages]
+    assert {p["device"]["identifiers"][0] for p in payloads} == {"household_7_1"}
+    assert [p.get("device_class") for p in payloads] == ["temperature", "humidity", "power", "door", "smoke"]
+    assert payloads[0]["unit_of_measurement"] == "°C"
+    assert payloads[2]["state_class"] == "measurement"
+    assert entity_ids("household_7_1")["smoke"] == "binary_sensor.household_7_1_smoke"
+
+
+def test_readings_follow_the_household_and_the_scenario() -> None:
+    household = LiveHousehold(7, 1, START, speed=60.0, events=load_scenario(STORY))
+    quiet = household.readings(10.0)
+    assert 15.0 < float(quiet["temperature"]) < 30.0
+    assert float(quiet["fridge_power"]) > 100.0
+    assert quiet["smoke"] == "OFF"
+    assert household.readings(41.0)["fridge_power"] == "0.0"  # fridge fails at 40 s …
+    assert float(household.readings(161.0)["fridge_power"]) > 100.0  # … for 2 simulated hours
+    assert household.readings(76.0)["front_door"] == "ON"
+    fire = household.readings(101.0)
+    assert fire["smoke"] == "ON"
+    assert float(fire["temperature"]) > float(household.readings(99.0)["temperature"]) + 4.0
+
+
+def test_an_unreachable_broker_is_retried_and_reported_without_a_traceback() -> None:
+    lines: list[str] = []
+    household = LiveHousehold(7, 1, START, speed=1.0, events=[])
+    run = LiveRun(household, Broker("127.0.0.1", 1), duration_s=2.5, log=lines.append)  # nothing listens on port 1
+    asyncio.run(run.run())
+    assert run.reconnects >= 2
+    assert all("unreachable" in line and "retrying in" in line for line in lines)
+
+
+def test_live_cli_refuses_bad_arguments(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["live", "--broker", "http://example", "--duration", "1"]) == 2
+    assert "--broker 'http://example' is not an MQTT address" in capsys.readouterr().err
+    assert main(["live", "--speed", "0"]) == 2
+    assert main(["live", "--scenario", str(tmp_path / "missing.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
