@@ -109,7 +109,8 @@ def run_benchmark(runs_dir: Path, data_dir: Path) -> Path:
         "Models: torch fp32 vs ONNX fp32 vs ONNX int8",
         rows,
         notes=f"Latency: batch 1, one thread, p50/p90 of {REPEATS} runs after {WARMUP} warm-up runs. "
-        "Macro-F1 of the model alone (no instant rules) on the 20 validation households, normal excluded.\n\n![model comparison](model_compare.png)",
+        "Macro-F1 of the model alone (no instant rules) on the 20 validation households, normal excluded."
+        "\n\n![model comparison](model_compare.png)",
     )
     plot(rows, RESULTS_DIR / "model_compare.png")
     return md_path
