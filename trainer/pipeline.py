@@ -19,6 +19,7 @@ from custom_components.home_anomaly.engine.runtime import load_model
 
 from .config import TrainConfig
 from .data import Household, load_households, stack_windows
+from .distributed import Ranks, barrier, finish, from_environment
 from .evaluate import Scored, find_episodes, product_and_model_report, read_episodes, score_households
 from .export import check_parity, export_onnx
 from .metrics import confusion
@@ -39,10 +40,6 @@ class Splits:
 
 
 def load_splits(config: TrainConfig) -> Splits:
-    if config.build_data:
-        from simulator import BuildConfig, build_dataset
-
-        build_dataset(BuildConfig(out=config.data_dir, seed=config.seed))
     homes = load_households(config.data_dir / "train")
     validation = load_households(config.data_dir / "val")
     if len(homes) <= config.early_stop_users:
@@ -54,7 +51,20 @@ def load_splits(config: TrainConfig) -> Splits:
 
 
 def run_training(config: TrainConfig) -> list[dict[str, Any]]:
+    ranks = from_environment()
+    try:
+        return _run_training(config, ranks)
+    finally:
+        finish(ranks)
+
+
+def _run_training(config: TrainConfig, ranks: Ranks) -> list[dict[str, Any]]:
     started = time.perf_counter()
+    if config.build_data and ranks.is_main:
+        from simulator import BuildConfig, build_dataset
+
+        build_dataset(BuildConfig(out=config.data_dir, seed=config.seed))
+    barrier(ranks)  # the other ranks read the data rank 0 just built
     splits = load_splits(config)
     print(
         f"loaded {len(splits.train)} training, {len(splits.early_stop)} early-stopping and "
@@ -69,9 +79,11 @@ def run_training(config: TrainConfig) -> list[dict[str, Any]]:
     for name in config.model_names():
         out = config.out_dir / name
         out.mkdir(parents=True, exist_ok=True)
-        tracker = open_trackers(config.log, MLFLOW_DIR, "home_anomaly", name)
+        tracker = open_trackers(config.log and ranks.is_main, MLFLOW_DIR, "home_anomaly", name)
         try:
-            result = train_model(name, config, train, early_stop, tracker, out)
+            result = train_model(name, config, train, early_stop, tracker, out, ranks)
+            if not ranks.is_main:
+                continue  # rank 0 exports, quantizes and reports
             fp32 = export_onnx(result.model, config.window_size, train[0].shape[2], out / "model.onnx")
             parity = check_parity(result.model, fp32, early_stop[0][:256])
             int8 = quantize(name, fp32, out / "model.int8.onnx", calibration)

@@ -14,6 +14,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .config import TrainConfig
+from .distributed import Ranks, shard, wrap
 from .losses import make_loss
 from .metrics import N_CLASSES, macro_f1_excluding_normal
 from .models import build_model, parameter_count
@@ -74,16 +75,20 @@ def train_model(
     early_stop: tuple[np.ndarray, np.ndarray],
     tracker: Tracker,
     out_dir: Path,
+    ranks: Ranks | None = None,
 ) -> TrainResult:
-    torch.manual_seed(config.seed)
-    torch.set_num_threads(config.threads)
-    rng = np.random.default_rng(config.seed)
+    ranks = ranks or Ranks()
+    torch.manual_seed(config.seed)  # the same initial weights on every rank
+    torch.set_num_threads(max(1, config.threads // ranks.world))
+    rng = np.random.default_rng(config.seed)  # the same epoch draws on every rank, then sharded
     train_windows, train_labels = train
     stop_windows, stop_labels = early_stop
     n_features = train_windows.shape[2]
     model = build_model(model_name, n_features, config.window_size)
+    network = wrap(model, ranks)
+    batch_size = max(1, config.batch_size // ranks.world)  # the global batch stays config.batch_size
     loss_fn = make_loss(config.loss_type, train_labels, N_CLASSES)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimiser = torch.optim.Adam(network.parameters(), lr=config.lr)
     tracker.log_params({**config.to_json(), "model": model_name, "parameters": parameter_count(model)})
 
     checkpoint = out_dir / "best.pt"
@@ -92,20 +97,20 @@ def train_model(
     history: list[dict[str, float]] = []
     started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        model.train()
-        indices = epoch_indices(train_labels, config, rng)
+        network.train()
+        indices = shard(epoch_indices(train_labels, config, rng), ranks)
         total_loss = 0.0
-        batches = range(0, len(indices), config.batch_size)
+        batches = range(0, len(indices), batch_size)
         for start in tqdm(
             batches, desc=f"{model_name} epoch {epoch}/{config.epochs}", unit="batch", leave=False, disable=None
         ):
-            batch = indices[start : start + config.batch_size]
+            batch = indices[start : start + batch_size]
             x = torch.from_numpy(train_windows[batch])
             y = torch.from_numpy(train_labels[batch])
             optimiser.zero_grad()
-            loss = loss_fn(model(x), y)
+            loss = loss_fn(network(x), y)
             loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            nn.utils.clip_grad_norm_(network.parameters(), 5.0)
             optimiser.step()
             total_loss += loss.item() * len(batch)
         predicted = predict_logits(model, stop_windows).argmax(axis=1)
@@ -113,11 +118,13 @@ def train_model(
         row = {"epoch": epoch, "train_loss": total_loss / max(len(indices), 1), "early_stop_macro_f1": macro_f1}
         history.append(row)
         tracker.log_metrics({k: v for k, v in row.items() if k != "epoch"}, step=epoch)
-        print(f"{model_name} epoch {epoch}: loss {row['train_loss']:.4f}, early-stop macro-F1 {macro_f1:.4f}")
+        if ranks.is_main:
+            print(f"{model_name} epoch {epoch}: loss {row['train_loss']:.4f}, early-stop macro-F1 {macro_f1:.4f}")
         if macro_f1 > best_f1:
             best_f1, best_epoch, waited = macro_f1, epoch, 0
             best_state = copy.deepcopy(model.state_dict())  # a copy: later epochs must not change it
-            save_checkpoint(model, checkpoint)
+            if ranks.is_main:
+                save_checkpoint(model, checkpoint)
         else:
             waited += 1
             if waited >= config.patience:
@@ -125,5 +132,6 @@ def train_model(
                 break
     model.load_state_dict(best_state)
     seconds = time.perf_counter() - started
-    (out_dir / "history.json").write_text(json.dumps(history, indent=2) + "\n")
+    if ranks.is_main:
+        (out_dir / "history.json").write_text(json.dumps(history, indent=2) + "\n")
     return TrainResult(model_name, model, best_epoch, best_f1, seconds, checkpoint, history)
