@@ -64,9 +64,16 @@ test-e2e: setup
 
 test: lint test-integration-env test-train-env test-e2e
 
+# Every performance target in one run (about 15 minutes on 2 cores): benchmarks/RESULTS.md,
+# benchmarks/results/latest.json and plots.
 bench: setup
 	$(VENV)/bin/python -m benchmarks.simulator_build
+	$(VENV_TRAIN)/bin/python -m benchmarks.training --data outputs/bench/data --out outputs/bench/train
+	$(VENV_TRAIN)/bin/python -m benchmarks.inference --runs outputs/bench/train
 	$(VENV)/bin/python -m benchmarks.engine_latency
+	$(VENV)/bin/python -m benchmarks.fleet
+	$(VENV)/bin/python -m benchmarks.home_assistant
+	$(VENV)/bin/python -m benchmarks.summary
 
 # The full training pipeline on the default V2 dataset (about 25 minutes on 2 cores).
 PIPELINE_DATA ?= outputs/data

@@ -27,6 +27,7 @@ from simulator.engine_access import ensure_engine_importable
 
 ensure_engine_importable()
 
+from custom_components.home_anomaly.engine.arrays import Float32Array  # noqa: E402
 from custom_components.home_anomaly.engine.features import HourAggregator, HourlySample  # noqa: E402
 from custom_components.home_anomaly.engine.runtime import load_model  # noqa: E402
 from custom_components.home_anomaly.engine.store import HourlyStore  # noqa: E402
@@ -38,11 +39,11 @@ HOMES = 10_000
 BATCH = 1024
 
 
-def _fleet_windows(homes: int) -> np.ndarray:
+def _fleet_windows(homes: int) -> Float32Array:
     return np.random.default_rng(1).normal(size=(homes, 32, 15)).astype(np.float32)
 
 
-def _score_chunk(windows: np.ndarray) -> int:
+def _score_chunk(windows: Float32Array) -> int:
     model = load_model(SHIPPED, runtime="onnxruntime")  # one thread per worker
     for start in range(0, len(windows), BATCH):
         model.predict_proba(windows[start : start + BATCH])
@@ -79,8 +80,8 @@ def ingestion(readings: int) -> dict[str, Any]:
     """State changes/s through aggregator + SQLite, written in batches as the coordinator does."""
     rng = np.random.default_rng(2)
     start = datetime(2025, 1, 1, tzinfo=UTC)
-    sensors = rng.integers(0, 5, readings)
-    values = rng.normal(20, 2, readings)
+    sensors: list[int] = [int(s) for s in rng.integers(0, 5, readings)]
+    values: list[float] = [float(v) for v in rng.normal(20, 2, readings)]
     step = timedelta(seconds=3600 * 24 * 30 / readings)  # a month of readings
     with tempfile.TemporaryDirectory() as scratch:
         store = HourlyStore(Path(scratch) / "bench.sqlite")
@@ -88,7 +89,7 @@ def ingestion(readings: int) -> dict[str, Any]:
         batch: list[tuple[int, datetime, float | None]] = []
         started = time.perf_counter()
         moment = start
-        for sensor, value in zip(sensors.tolist(), values.tolist(), strict=True):
+        for sensor, value in zip(sensors, values, strict=True):
             moment += step
             while moment >= aggregator.hour_end:
                 sample, carried = aggregator.close(), aggregator.carry_out()
