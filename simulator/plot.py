@@ -56,19 +56,38 @@ def read_household_csv(path: Path, days: int | None = None) -> HouseholdTable:
         rows = list(reader)
     if not rows:
         raise SimulatorError(f"{path}: no data rows")
-    timestamps = [datetime.strptime(row[0], TIMESTAMP_FORMAT) for row in rows]
+    for number, row in enumerate(rows, start=2):
+        if len(row) != len(DATASET_COLUMNS):
+            raise SimulatorError(f"{path}: row {number} has {len(row)} cells, expected {len(DATASET_COLUMNS)}")
+    timestamps = [_timestamp(path, number, row[0]) for number, row in enumerate(rows, start=2)]
     if days is not None:
         end = timestamps[0] + timedelta(days=days)
         keep = sum(1 for ts in timestamps if ts < end)
         rows, timestamps = rows[:keep], timestamps[:keep]
     sensor_index = [DATASET_COLUMNS.index(c) for c in SENSOR_COLUMNS]
     missing_index = list(range(len(DATASET_COLUMNS) - 3, len(DATASET_COLUMNS)))
+    class_index = DATASET_COLUMNS.index("anomaly_class")
     return HouseholdTable(
         timestamps=timestamps,
-        sensors=np.array([[float(row[i]) for i in sensor_index] for row in rows]),
-        anomaly_class=np.array([int(row[DATASET_COLUMNS.index("anomaly_class")]) for row in rows]),
+        sensors=np.array([[_number(path, n, row, i) for i in sensor_index] for n, row in enumerate(rows, start=2)]),
+        anomaly_class=np.array([int(_number(path, n, row, class_index)) for n, row in enumerate(rows, start=2)]),
         missing=np.array([[row[i] == "1" for i in missing_index] for row in rows]),
     )
+
+
+def _timestamp(path: Path, row_number: int, text: str) -> datetime:
+    try:
+        return datetime.strptime(text, TIMESTAMP_FORMAT)
+    except ValueError as err:
+        raise SimulatorError(f"{path}: row {row_number}, column timestamp: {text!r} is not {TIMESTAMP_FORMAT}") from err
+
+
+def _number(path: Path, row_number: int, row: list[str], index: int) -> float:
+    try:
+        return float(row[index])
+    except ValueError as err:
+        column = DATASET_COLUMNS[index]
+        raise SimulatorError(f"{path}: row {row_number}, column {column}: {row[index]!r} is not a number") from err
 
 
 def plot_household(table: HouseholdTable, title: str) -> Figure:

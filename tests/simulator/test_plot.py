@@ -38,3 +38,23 @@ def test_png_is_written(v2_dataset: Path, tmp_path: Path) -> None:
     out = plot_user(v2_dataset, "user_004", 7, tmp_path / "fig.png")
     image = matplotlib.image.imread(out)
     assert image.shape[0] > 800 and image.shape[1] > 800
+
+
+def test_malformed_csv_names_file_row_and_column(v2_dataset: Path, tmp_path: Path) -> None:
+    import pytest
+
+    from simulator.dataset import SimulatorError
+
+    lines = (v2_dataset / "train" / "user_001.csv").read_text().splitlines()
+    cells = lines[3].split(",")
+    cells[1] = "warm"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([*lines[:3], ",".join(cells), *lines[4:10]]) + "\n")
+    with pytest.raises(SimulatorError, match=r"bad.csv: row 4, column temperature_c: 'warm' is not a number"):
+        read_household_csv(bad)
+    bad.write_text("\n".join([lines[0], "2025-13-01 00:00:00" + lines[1][19:]]) + "\n")
+    with pytest.raises(SimulatorError, match="row 2, column timestamp"):
+        read_household_csv(bad)
+    bad.write_text("\n".join([lines[0], lines[1] + ",extra"]) + "\n")
+    with pytest.raises(SimulatorError, match="row 2 has 21 cells, expected 20"):
+        read_household_csv(bad)
