@@ -56,6 +56,28 @@ Operation = Callable[[HourlyStore], None]
 
 
 @dataclass
+class ReadingsBatch:
+    """Readings waiting for the next flush, written in one transaction.
+
+    Three flat lists rather than a tuple per reading: ints, datetimes and floats are not tracked
+    by the garbage collector, tuples are, and a flood of them makes the collector run more often
+    on Home Assistant's event loop.
+    """
+
+    sensors: list[int] = field(default_factory=list)
+    moments: list[datetime] = field(default_factory=list)
+    values: list[float | None] = field(default_factory=list)
+
+    def append(self, sensor: int, moment: datetime, value: float | None) -> None:
+        self.sensors.append(sensor)
+        self.moments.append(moment)
+        self.values.append(value)
+
+    def __call__(self, store: HourlyStore) -> None:
+        store.add_readings(zip(self.sensors, self.moments, self.values, strict=True))
+
+
+@dataclass
 class Snapshot:
     """What the entities show."""
 
@@ -173,7 +195,13 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             self._roll_to(moment)
         self.aggregator.add(sensor, moment, value)
         if persist:
-            self._queue(partial(HourlyStore.add_readings, readings=[(sensor, moment, value)]))
+            last = self._pending[-1] if self._pending else None
+            if isinstance(last, ReadingsBatch):
+                last.append(sensor, moment, value)  # one INSERT batch per flush, in order
+            else:
+                batch = ReadingsBatch()
+                batch.append(sensor, moment, value)  # before queueing: the flush task starts eagerly
+                self._queue(batch)
 
     @callback
     def _roll_to(self, now: datetime) -> list[HourlySample]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -108,6 +108,39 @@ def hour_floor(moment: datetime) -> datetime:
 
 
 @dataclass
+class _SensorHour:
+    """One sensor through one hour, kept as running sums: memory stays constant however many
+    readings arrive (a flood must not grow the heap, nor the garbage collector's pauses)."""
+
+    value: float | None  # what the sensor shows now
+    since: datetime  # since when
+    weighted: float = 0.0  # sum of value × seconds over finished valid stretches
+    seconds: float = 0.0  # their total duration
+    first: float | None = None
+    steady: bool = True  # every finished valid stretch showed ``first``
+    any_on: bool = False  # on at any moment, zero-length blips included
+
+    def finish(self, until: datetime) -> None:
+        """Close the current stretch at ``until``."""
+        held = (until - self.since).total_seconds()
+        value = self.value
+        if value is not None and value >= 0.5:
+            self.any_on = True
+        if value is not None and math.isfinite(value) and held > 0:
+            self.weighted += value * held
+            self.seconds += held
+            if self.first is None:
+                self.first = value
+            elif value != self.first:
+                self.steady = False
+        self.since = until
+
+    def mean(self) -> float | None:
+        if self.seconds <= 0:
+            return None
+        return self.first if self.steady else self.weighted / self.seconds  # exact when steady
+
+
 class HourAggregator:
     """Collects one hour's state changes; ``close()`` gives the ``HourlySample``.
 
@@ -117,9 +150,10 @@ class HourAggregator:
     moment of the hour. ``carried`` is what each sensor showed when the hour began.
     """
 
-    hour_start: datetime
-    carried: list[float | None] = field(default_factory=lambda: [None] * N_SENSORS)
-    _changes: list[list[tuple[datetime, float | None]]] = field(default_factory=lambda: [[] for _ in range(N_SENSORS)])
+    def __init__(self, hour_start: datetime, carried: list[float | None] | None = None) -> None:
+        self.hour_start = hour_start
+        self.carried = list(carried) if carried is not None else [None] * N_SENSORS
+        self._tracks = [_SensorHour(value, hour_start) for value in self.carried]
 
     @property
     def hour_end(self) -> datetime:
@@ -128,21 +162,16 @@ class HourAggregator:
     def add(self, sensor: int, timestamp: datetime, value: float | None) -> None:
         if not self.hour_start <= timestamp < self.hour_end:
             raise ValueError(f"reading at {timestamp.isoformat()} is outside the hour {self.hour_start.isoformat()}")
-        changes = self._changes[sensor]
-        if changes and timestamp < changes[-1][0]:
-            timestamp = changes[-1][0]  # out-of-order reading: keep its value, not its time
-        changes.append((timestamp, value))
+        track = self._tracks[sensor]
+        track.finish(max(timestamp, track.since))  # out-of-order reading: keep its value, not its time
+        track.value = value
 
     def close(self) -> HourlySample:
-        values: list[float | None] = []
-        for sensor in range(N_SENSORS):
-            segments = self._segments(sensor)
-            if sensor < N_ANALOG:
-                values.append(_time_weighted_mean(segments))
-            else:
-                values.append(1.0 if any(v is not None and v >= 0.5 for v, _ in segments) else 0.0)
-        temperature, humidity, power, door, fire = values
-        return HourlySample(self.hour_start, (temperature, humidity, power, door or 0.0, fire or 0.0))
+        for track in self._tracks:
+            track.finish(self.hour_end)
+        temperature, humidity, power = (track.mean() for track in self._tracks[:N_ANALOG])
+        door, fire = (1.0 if track.any_on else 0.0 for track in self._tracks[N_ANALOG:])
+        return HourlySample(self.hour_start, (temperature, humidity, power, door, fire))
 
     def latest(self) -> HourlySample:
         """The hour as it stands right now: each sensor's latest value (binary: on at any moment so far).
@@ -150,39 +179,19 @@ class HourAggregator:
         ``score_now`` scores this: "is something wrong now?" should not wait for a minute-long
         failure to dominate an hour's mean.
         """
-        values: list[float | None] = []
-        for sensor, value in enumerate(self.carry_out()):
-            if sensor < N_ANALOG:
-                values.append(value if value is not None and math.isfinite(value) else None)
-            else:
-                values.append(1.0 if any(v is not None and v >= 0.5 for v, _ in self._segments(sensor)) else 0.0)
-        temperature, humidity, power, door, fire = values
-        return HourlySample(self.hour_start, (temperature, humidity, power, door or 0.0, fire or 0.0))
+        analog = [
+            track.value if track.value is not None and math.isfinite(track.value) else None
+            for track in self._tracks[:N_ANALOG]
+        ]
+        binary = [
+            1.0 if track.any_on or (track.value is not None and track.value >= 0.5) else 0.0
+            for track in self._tracks[N_ANALOG:]
+        ]
+        return HourlySample(self.hour_start, (analog[0], analog[1], analog[2], binary[0], binary[1]))
 
     def carry_out(self) -> list[float | None]:
         """What each sensor shows when the hour ends: the next hour's ``carried``."""
-        return [changes[-1][1] if changes else self.carried[sensor] for sensor, changes in enumerate(self._changes)]
-
-    def _segments(self, sensor: int) -> list[tuple[float | None, float]]:
-        """(value, seconds held) through the hour; zero-length segments are kept (a blip counts)."""
-        segments: list[tuple[float | None, float]] = []
-        value, since = self.carried[sensor], self.hour_start
-        for timestamp, new_value in self._changes[sensor]:
-            segments.append((value, (timestamp - since).total_seconds()))
-            value, since = new_value, timestamp
-        segments.append((value, (self.hour_end - since).total_seconds()))
-        return segments
-
-
-def _time_weighted_mean(segments: list[tuple[float | None, float]]) -> float | None:
-    valid = [(v, seconds) for v, seconds in segments if v is not None and math.isfinite(v) and seconds > 0]
-    if not valid:
-        return None
-    first = valid[0][0]
-    if all(v == first for v, _ in valid):
-        return first  # exact, so a steady reading survives the round trip bit for bit
-    total = sum(seconds for _, seconds in valid)
-    return sum(v * seconds for v, seconds in valid) / total
+        return [track.value for track in self._tracks]
 
 
 def aggregate_readings(
@@ -199,16 +208,17 @@ def aggregate_readings(
     state = list(carried) if carried is not None else [None] * N_SENSORS
     ordered = sorted(readings, key=lambda r: r[1])
     hour = hour_floor(start)
-    aggregator = HourAggregator(hour, list(state))
-    samples: list[HourlySample] = []
     index = 0
+    while index < len(ordered) and ordered[index][1] < hour:
+        sensor, _timestamp, value = ordered[index]
+        state[sensor] = value  # before the first hour: only what is carried in
+        index += 1
+    aggregator = HourAggregator(hour, state)
+    samples: list[HourlySample] = []
     while hour < end:
         while index < len(ordered) and ordered[index][1] < aggregator.hour_end:
             sensor, timestamp, value = ordered[index]
-            if timestamp < hour:
-                aggregator.carried[sensor] = value
-            else:
-                aggregator.add(sensor, timestamp, value)
+            aggregator.add(sensor, timestamp, value)
             index += 1
         samples.append(aggregator.close())
         hour = aggregator.hour_end
