@@ -101,7 +101,9 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             entry.data[key]: index for index, key in enumerate(SOURCE_KEYS) if entry.data.get(key)
         }
         self.tracker = AlertTracker(AlertPolicy(), loaded.card.thresholds)
-        self.aggregator = HourAggregator(hour_floor(dt_util.now()))
+        # Hours are UTC instants (a local clock repeats an hour each autumn); features label them
+        # with the local hour at scoring time.
+        self.aggregator = HourAggregator(hour_floor(dt_util.utcnow()))
         self.notifier = Notifier(hass, entry, self.tracker)
         self._pending: list[Operation] = []
         self._flush_scheduled = False
@@ -115,9 +117,9 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.store = await self.hass.async_add_executor_job(HourlyStore, self.store_path)
         saved_alerts, open_hour, carried, readings = await self.hass.async_add_executor_job(self._read_saved)
         self.tracker.restore(saved_alerts)
-        now = dt_util.now()
+        now = dt_util.utcnow()
         if open_hour is None and readings:
-            open_hour = hour_floor(readings[0][1])  # no hour closed yet, but readings were kept
+            open_hour = hour_floor(readings[0][1].astimezone(dt_util.UTC))  # no hour closed yet
         if open_hour is not None:
             self.aggregator = HourAggregator(open_hour, carried or [None] * len(SOURCE_KEYS))
             for sensor, moment, value in readings:
@@ -181,7 +183,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         new_state = event.data["new_state"]
         if sensor is None:
             return
-        now = dt_util.now()
+        now = dt_util.utcnow()
         value = parse_reading(sensor, new_state.state if new_state is not None else None)
         self._roll_to(now)
         self._add(sensor, now, value)
@@ -225,8 +227,11 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
                 transition = self.tracker.release_rule(AnomalyClass.FIRE, now)
             self._apply([transition] if transition else [])
             return
+        local_hour = dt_util.as_local(now).hour
         if value != 1.0 or not _in_window(
-            now.hour, options.get(CONF_NIGHT_START, DEFAULT_NIGHT_START), options.get(CONF_NIGHT_END, DEFAULT_NIGHT_END)
+            local_hour,
+            options.get(CONF_NIGHT_START, DEFAULT_NIGHT_START),
+            options.get(CONF_NIGHT_END, DEFAULT_NIGHT_END),
         ):
             return
         condition = options.get(CONF_DOOR_CONDITION_ENTITY)
@@ -266,7 +271,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
     # --- scoring -------------------------------------------------------------------------------
 
     async def _handle_hour(self, now: datetime) -> None:
-        self._roll_to(dt_util.as_local(now))
+        self._roll_to(dt_util.as_utc(now))
         await self.async_score(partial=False)
         self._apply(self.tracker.expire(dt_util.as_local(now)))  # door alerts end even while learning
 
@@ -280,14 +285,18 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             if self.store is None:  # stopped while this scoring waited
                 return None
             try:
-                score = await self.hass.async_add_executor_job(score_window, self.store, self.loaded, end, extra)
+                score = await self.hass.async_add_executor_job(
+                    score_window, self.store, self.loaded, end, extra, dt_util.get_default_time_zone()
+                )
             except InferenceError as err:  # onnxruntime failing at inference: fall back, keep scoring
                 if self.loaded.runtime != "onnxruntime":
                     raise
                 _LOGGER.warning("onnxruntime failed at inference (%s); switching to the numpy engine", err)
                 reason = f"onnxruntime failed at inference: {err}"
                 self.loaded = await async_numpy_fallback(self.hass, self.loaded, reason)
-                score = await self.hass.async_add_executor_job(score_window, self.store, self.loaded, end, extra)
+                score = await self.hass.async_add_executor_job(
+                    score_window, self.store, self.loaded, end, extra, dt_util.get_default_time_zone()
+                )
         if partial:
             score.window_end = dt_util.now()  # the current readings were scored, not a closed hour
         self.data.buffered_hours = score.buffered_hours

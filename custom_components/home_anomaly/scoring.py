@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import numpy as np
@@ -43,10 +43,19 @@ class Score:
         return None if self.probabilities is None else float(1.0 - self.probabilities[0])
 
 
-def score_window(store: HourlyStore, loaded: LoadedModel, end: datetime, extra: list[HourlySample]) -> Score:
-    """Score the window of ``window_size`` hours ending at ``end`` (plus ``extra`` open-hour samples)."""
+def score_window(
+    store: HourlyStore, loaded: LoadedModel, end: datetime, extra: list[HourlySample], local: tzinfo
+) -> Score:
+    """Score the window of ``window_size`` hours ending at ``end`` (plus ``extra`` open-hour samples).
+
+    Gaps are filled on UTC hours (real time), then each hour is labelled in ``local`` time for
+    the features (hour of day, day, weekend) — so a daylight-saving change neither invents nor
+    merges an hour.
+    """
     history = store.hours_since(end - timedelta(days=BASELINE_DAYS + 2))
-    samples = fill_hour_gaps([s for s in history if s.hour_start < end] + extra)
+    in_utc = [HourlySample(s.hour_start.astimezone(UTC), s.values) for s in history if s.hour_start < end]
+    filled = fill_hour_gaps(in_utc + [HourlySample(s.hour_start.astimezone(UTC), s.values) for s in extra])
+    samples = [HourlySample(s.hour_start.astimezone(local), s.values) for s in filled]
     window = loaded.model.window_size
     window_end = samples[-1].hour_start + timedelta(hours=1) if samples else end
     score = Score(window_end=window_end, buffered_hours=store.hour_count())

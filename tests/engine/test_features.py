@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -173,3 +173,25 @@ def test_latest_is_the_hour_as_it_stands_now() -> None:
     latest = hour.latest()
     assert latest.values == (21.0, None, 0.0, 1.0, 0.0)
     assert hour.close().values[2] == pytest.approx(150.0 * 50 / 60)  # the mean still dilutes it
+
+
+def _local_hours_of_a_day(zone: str, day: str) -> list[int]:
+    """Hour buckets are UTC instants; labelled in local time, a DST day keeps every real hour."""
+    from zoneinfo import ZoneInfo
+
+    local = ZoneInfo(zone)
+    midnight = datetime.fromisoformat(f"{day}T00:00:00").replace(tzinfo=local)
+    next_midnight = (midnight + timedelta(days=1)).replace(tzinfo=local)
+    start, end = midnight.astimezone(UTC), next_midnight.astimezone(UTC)
+    readings = [(0, start + timedelta(minutes=30 * i), 20.0 + i % 3) for i in range(60)]
+    samples = fill_hour_gaps(aggregate_readings(readings, start, end))
+    return [s.hour_start.astimezone(local).hour for s in samples]
+
+
+def test_daylight_saving_days_neither_merge_nor_invent_hours() -> None:
+    autumn = _local_hours_of_a_day("Europe/Berlin", "2025-10-26")
+    assert len(autumn) == 25
+    assert autumn[:4] == [0, 1, 2, 2]  # 02:00 happens twice, as two hours
+    spring = _local_hours_of_a_day("America/New_York", "2025-03-09")
+    assert len(spring) == 23
+    assert spring[:3] == [0, 1, 3]  # 02:00 does not exist that day; no phantom hour

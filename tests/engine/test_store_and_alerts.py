@@ -33,7 +33,7 @@ def test_hours_and_open_readings_survive_reopening(tmp_path: Path) -> None:
         (1, T0 + timedelta(hours=1, minutes=6), None),
     ]
     assert reopened.get_state("carried") == [21.0, 45.0, 150.0, 0.0, 0.0]
-    assert reopened.get_state("open_hour") == (T0 + timedelta(hours=1)).isoformat()
+    assert datetime.fromisoformat(reopened.get_state("open_hour")) == T0 + timedelta(hours=1)
 
 
 def test_closing_an_hour_drops_only_its_readings(tmp_path: Path) -> None:

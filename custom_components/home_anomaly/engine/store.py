@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS readings (
 );
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+def _stamp(moment: datetime) -> str:
+    """Instants are stored in UTC, so text order is time order whatever the local offset."""
+    return moment.astimezone(UTC).isoformat()
 
 
 class StoreError(Exception):
@@ -67,7 +72,7 @@ class HourlyStore:
     # --- readings of the open hour ---------------------------------------------------------
 
     def add_readings(self, readings: Iterable[tuple[int, datetime, float | None]]) -> None:
-        rows = [(sensor, moment.isoformat(), value) for sensor, moment, value in readings]
+        rows = [(sensor, _stamp(moment), value) for sensor, moment, value in readings]
         with self._lock, self._transaction():
             self._db.executemany("INSERT INTO readings (sensor, timestamp, value) VALUES (?, ?, ?)", rows)
 
@@ -84,15 +89,15 @@ class HourlyStore:
         with self._lock, self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO hours VALUES (?, ?, ?, ?, ?, ?)",
-                (sample.hour_start.isoformat(), temperature, humidity, power, door, fire),
+                (_stamp(sample.hour_start), temperature, humidity, power, door, fire),
             )
-            self._db.execute("DELETE FROM readings WHERE timestamp < ?", (next_hour.isoformat(),))
+            self._db.execute("DELETE FROM readings WHERE timestamp < ?", (_stamp(next_hour),))
             self._put("carried", carried)
-            self._put("open_hour", next_hour.isoformat())
+            self._put("open_hour", _stamp(next_hour))
 
     def add_hours(self, samples: Iterable[HourlySample]) -> int:
         """Insert hours that are not stored yet (warm start, history import); returns how many."""
-        rows = [(s.hour_start.isoformat(), *s.values) for s in samples]
+        rows = [(_stamp(s.hour_start), *s.values) for s in samples]
         with self._lock, self._transaction():
             before = self._db.total_changes
             self._db.executemany("INSERT OR IGNORE INTO hours VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -101,7 +106,7 @@ class HourlyStore:
     def hours_since(self, start: datetime) -> list[HourlySample]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM hours WHERE hour_start >= ? ORDER BY hour_start", (start.isoformat(),)
+                "SELECT * FROM hours WHERE hour_start >= ? ORDER BY hour_start", (_stamp(start),)
             ).fetchall()
         return [
             HourlySample(datetime.fromisoformat(stamp), (t, h, p, float(d), float(f))) for stamp, t, h, p, d, f in rows
