@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, EVENT_STATE_CHANGED
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.event import async_track_utc_time_change
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -140,7 +140,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             self.hass.bus.async_listen(
                 EVENT_STATE_CHANGED, self._handle_state_change, event_filter=self._is_source_event
             ),
-            async_track_time_change(self.hass, self._handle_hour, minute=0, second=0),
+            async_track_utc_time_change(self.hass, self._handle_hour, minute=0, second=0),  # UTC hours
         ]
         self.entry.async_on_unload(self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._handle_stop))
         self._publish()
