@@ -7,7 +7,7 @@ Run: ``make bench`` or ``.venv/bin/python -m benchmarks.engine_latency [--repeat
 from __future__ import annotations
 
 import argparse
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,24 +16,13 @@ from simulator.engine_access import ensure_engine_importable
 
 ensure_engine_importable()
 
-from custom_components.home_anomaly.engine.arrays import Float32Array  # noqa: E402
-from custom_components.home_anomaly.engine.runtime import AnomalyModel, load_model  # noqa: E402
+from custom_components.home_anomaly.engine.runtime import load_model  # noqa: E402
 
 from .report import write_results  # noqa: E402
+from .timing import repeat_ms  # noqa: E402
 
 MODEL = Path(__file__).resolve().parent.parent / "custom_components" / "home_anomaly" / "models" / "model.onnx"
 TARGET_MS = 0.5
-
-
-def _timings(model: AnomalyModel, window: Float32Array, repeats: int) -> list[float]:
-    for _ in range(50):
-        model.predict_proba(window)
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        model.predict_proba(window)
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings
 
 
 def main() -> None:
@@ -44,14 +33,14 @@ def main() -> None:
     for runtime in ("numpy", "onnxruntime"):
         model = load_model(MODEL, runtime=runtime)
         window = np.random.default_rng(0).normal(size=(1, model.window_size, model.n_features)).astype(np.float32)
-        timings = _timings(model, window, args.repeats)
+        timing = repeat_ms(partial(model.predict_proba, window), args.repeats)
         rows.append(
             {
                 "runtime": runtime,
                 "model_kb": round(MODEL.stat().st_size / 1024, 1),
-                "p50_ms": round(float(np.percentile(timings, 50)), 3),
-                "p90_ms": round(float(np.percentile(timings, 90)), 3),
-                "p99_ms": round(float(np.percentile(timings, 99)), 3),
+                "p50_ms": round(timing["p50_ms"], 3),
+                "p90_ms": round(timing["p90_ms"], 3),
+                "p99_ms": round(timing["p99_ms"], 3),
                 "target_p50_ms": TARGET_MS if runtime == "numpy" else "",
             }
         )

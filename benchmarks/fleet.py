@@ -29,7 +29,7 @@ ensure_engine_importable()
 
 from custom_components.home_anomaly.engine.arrays import Float32Array  # noqa: E402
 from custom_components.home_anomaly.engine.features import HourAggregator, HourlySample  # noqa: E402
-from custom_components.home_anomaly.engine.runtime import load_model  # noqa: E402
+from custom_components.home_anomaly.engine.runtime import AnomalyModel, load_model  # noqa: E402
 from custom_components.home_anomaly.engine.store import HourlyStore  # noqa: E402
 
 from .report import RESULTS_DIR  # noqa: E402
@@ -43,8 +43,16 @@ def _fleet_windows(homes: int) -> Float32Array:
     return np.random.default_rng(1).normal(size=(homes, 32, 15)).astype(np.float32)
 
 
+_WORKER_MODEL: list[AnomalyModel] = []
+
+
+def _load_worker_model() -> None:
+    """Each worker loads the model once (one onnxruntime thread each), not once per chunk."""
+    _WORKER_MODEL.append(load_model(SHIPPED, runtime="onnxruntime"))
+
+
 def _score_chunk(windows: Float32Array) -> int:
-    model = load_model(SHIPPED, runtime="onnxruntime")  # one thread per worker
+    model = _WORKER_MODEL[0]
     for start in range(0, len(windows), BATCH):
         model.predict_proba(windows[start : start + BATCH])
     return len(windows)
@@ -61,7 +69,7 @@ def fleet(homes: int, repeats: int) -> dict[str, Any]:
         rates.append(homes / (time.perf_counter() - started))
     workers = os.cpu_count() or 1
     parallel_rates = []
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, initializer=_load_worker_model) as pool:
         list(pool.map(_score_chunk, np.array_split(windows[:1000], workers)))  # warm the workers
         for _ in range(repeats):
             started = time.perf_counter()

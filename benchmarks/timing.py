@@ -20,5 +20,6 @@ def repeat_ms(function: Callable[[], Any], repeats: int = 1000, warmup: int = 50
     return {
         "p50_ms": round(float(np.percentile(timings, 50)) * 1000, 4),
         "p90_ms": round(float(np.percentile(timings, 90)) * 1000, 4),
+        "p99_ms": round(float(np.percentile(timings, 99)) * 1000, 4),
         "repeats": repeats,
     }

@@ -29,7 +29,7 @@ from simulator.scenario import ScenarioEvent, load_scenario  # noqa: E402
 
 from .client import HomeAssistantClient, connect  # noqa: E402
 from .hass_config import DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
-from .stack import Stack, StackConfig  # noqa: E402
+from .stack import Stack, StackConfig, night_time_zone  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO = REPO / "simulator" / "scenarios" / "story.json"
@@ -59,13 +59,6 @@ class Tee:
 
     def close(self) -> None:
         self.file.close()
-
-
-def night_time_zone(local_hour: int) -> str:
-    """An Etc/GMT zone in which it is ``local_hour`` o'clock now."""
-    offset = (local_hour - datetime.now(UTC).hour) % 24
-    offset = offset - 24 if offset > 14 else offset
-    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
 
 
 async def _view_line(client: HomeAssistantClient, stack: Stack, elapsed: float) -> str:
@@ -156,7 +149,7 @@ def plot_history(stack: Stack, out: Path, days: int = 14) -> Path:
     values = np.array([[np.nan if v is None else v for v in h.values] for h in hours], dtype=float)
     table = HouseholdTable(
         timestamps=[h.hour_start.replace(tzinfo=None) for h in hours],
-        sensors=np.nan_to_num(values, nan=np.nan),
+        sensors=values,
         anomaly_class=np.zeros(len(hours), dtype=int),
         missing=np.isnan(values[:, :3]),
     )

@@ -36,6 +36,14 @@ class StackConfig:
     trusted_login: bool = False  # screenshots: the local browser needs no password
 
 
+def night_time_zone(local_hour: int) -> str:
+    """An Etc/GMT zone in which it is ``local_hour`` o'clock now: how the tests and the demo move
+    Home Assistant's clock (a user's time zone change, read by the integration like any other)."""
+    offset = (local_hour - datetime.now(UTC).hour) % 24
+    offset = offset - 24 if offset > 14 else offset
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
 class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config

@@ -7,7 +7,6 @@ warm-up) and validation macro-F1. Writes ``benchmarks/results/model_compare.{jso
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 
 from benchmarks.report import RESULTS_DIR, write_results
+from benchmarks.timing import repeat_ms
 from custom_components.home_anomaly.engine.runtime import load_model
 
 from .data import load_households, stack_windows
@@ -32,14 +32,8 @@ REPEATS = 300
 
 
 def _latency_ms(run: Any, window: np.ndarray) -> tuple[float, float]:
-    for _ in range(WARMUP):
-        run(window)
-    timings = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        run(window)
-        timings.append((time.perf_counter() - started) * 1000)
-    return float(np.percentile(timings, 50)), float(np.percentile(timings, 90))
+    timing = repeat_ms(lambda: run(window), REPEATS, WARMUP)
+    return timing["p50_ms"], timing["p90_ms"]
 
 
 def benchmark_models(runs_dir: Path, data_dir: Path) -> list[dict[str, Any]]:

@@ -7,14 +7,13 @@ blueprint), as a household's evening would.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import aiomqtt
 import pytest
 
 from stack.client import HomeAssistantClient, connect, wait_until
-from stack.stack import Stack
+from stack.stack import Stack, night_time_zone
 
 from .conftest import log_text
 
@@ -45,13 +44,6 @@ async def ready(stack: Stack) -> Any:
             )
 
         await wait_until(sources_and_zone_up, 60, "the simulated household's entities and the zone's status")
-
-
-def night_time_zone(local_hour: int) -> str:
-    """An Etc/GMT zone in which it is ``local_hour`` o'clock now (HA's clock, moved by time zone)."""
-    offset = (local_hour - datetime.now(UTC).hour) % 24
-    offset = offset - 24 if offset > 14 else offset
-    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
 
 
 async def test_1_smoke_raises_fire_with_event_and_notification_within_two_seconds(stack: Stack) -> None:
