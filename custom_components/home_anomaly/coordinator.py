@@ -1,30 +1,30 @@
 """The coordinator of one monitored zone: readings in, hourly scores and alerts out.
 
 State changes of the source entities become readings of the open hour (kept in memory and
-persisted to the SQLite buffer at once); at minute 0 the hour is closed, stored and the window
-ending with it is scored. Smoke and night-time door openings are raised in the same event-loop
-turn as the state change. Every blocking step — SQLite, features, inference — runs in the
-executor.
+persisted to the SQLite buffer at once, see ``buffer.py``); at minute 0 the hour is closed,
+stored and the window ending with it is scored. Smoke and night-time door openings are raised
+in the same event-loop turn as the state change. Every blocking step — SQLite, features,
+inference — runs in the executor.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, EVENT_STATE_CHANGED
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_utc_time_change
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from .buffer import CloseHour, SaveState, ZoneBuffer
 from .const import (
     CONDITION_ON_STATES,
     CONF_DOOR_CONDITION_ENTITY,
@@ -39,12 +39,13 @@ from .const import (
 )
 from .engine.alerts import AlertPolicy, AlertTracker, Transition
 from .engine.features import HourAggregator, HourlySample, hour_floor
-from .engine.readings import DOOR, SMOKE, parse_reading
+from .engine.readings import DOOR, SMOKE, read_state
 from .engine.schema import ANOMALY_CLASS_NAMES, AnomalyClass
 from .engine.store import HourlyStore
 from .history import async_warm_start
 from .model_loader import LoadedModel, async_numpy_fallback
 from .notifications import Notifier
+from .repairs import async_check_sources
 from .scoring import InferenceError, Score, score_window
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,29 +53,6 @@ RULE_EXPLANATIONS: dict[int, str] = {
     AnomalyClass.DOOR: "The front door was opened during the night window.",
     AnomalyClass.FIRE: "The smoke alarm is on.",
 }
-Operation = Callable[[HourlyStore], None]
-
-
-@dataclass
-class ReadingsBatch:
-    """Readings waiting for the next flush, written in one transaction.
-
-    Three flat lists rather than a tuple per reading: ints, datetimes and floats are not tracked
-    by the garbage collector, tuples are, and a flood of them makes the collector run more often
-    on Home Assistant's event loop.
-    """
-
-    sensors: list[int] = field(default_factory=list)
-    moments: list[datetime] = field(default_factory=list)
-    values: list[float | None] = field(default_factory=list)
-
-    def append(self, sensor: int, moment: datetime, value: float | None) -> None:
-        self.sensors.append(sensor)
-        self.moments.append(moment)
-        self.values.append(value)
-
-    def __call__(self, store: HourlyStore) -> None:
-        store.add_readings(zip(self.sensors, self.moments, self.values, strict=True))
 
 
 @dataclass
@@ -95,8 +73,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         super().__init__(hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} {entry.title}")
         self.entry = entry
         self.loaded = loaded
-        self.store_path = store_path
-        self.store: HourlyStore | None = None
+        self.buffer = ZoneBuffer(hass, entry, store_path, self._async_refill)
         self.sensors: dict[str, int] = {
             entry.data[key]: index for index, key in enumerate(SOURCE_KEYS) if entry.data.get(key)
         }
@@ -105,17 +82,22 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         # with the local hour at scoring time.
         self.aggregator = HourAggregator(hour_floor(dt_util.utcnow()))
         self.notifier = Notifier(hass, entry, self.tracker)
-        self._pending: list[Operation] = []
-        self._flush_scheduled = False
-        self._store_lock = asyncio.Lock()
+        self.unusable_states_logged: set[str] = set()
+        self._stopped = False
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self.data = Snapshot()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
     async def async_start(self) -> None:
-        self.store = await self.hass.async_add_executor_job(HourlyStore, self.store_path)
-        saved_alerts, open_hour, carried, readings = await self.hass.async_add_executor_job(self._read_saved)
+        saved_alerts: Any = None
+        open_hour: datetime | None = None
+        carried: list[float | None] | None = None
+        readings: list[tuple[int, datetime, float | None]] = []
+        if await self.buffer.async_open():
+            saved = await self.buffer.async_read(_read_saved)
+            if saved is not None:
+                saved_alerts, open_hour, carried, readings = saved
         self.tracker.restore(saved_alerts)
         now = dt_util.utcnow()
         if open_hour is None and readings:
@@ -125,51 +107,48 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             for sensor, moment, value in readings:
                 self._add(sensor, moment, value, persist=False)
             self._roll_to(now)
-        elif await self.hass.async_add_executor_job(self.store.hour_count) == 0:
-            carried_now = await async_warm_start(self.hass, self.store, self.sensors, self.aggregator.hour_start)
-            self.aggregator = HourAggregator(self.aggregator.hour_start, carried_now)
+        elif await self.buffer.async_read(HourlyStore.hour_count) == 0:
+            carried_now = await self.buffer.async_use(self._async_warm_start)
+            self.aggregator = HourAggregator(self.aggregator.hour_start, carried_now or [None] * len(SOURCE_KEYS))
         for entity_id, sensor in self.sensors.items():
             state = self.hass.states.get(entity_id)
             if state is not None:
-                self._add(sensor, now, parse_reading(sensor, state.state))
-        await self._async_flush()
-        self.data.buffered_hours = await self.hass.async_add_executor_job(self.store.hour_count)
+                self._add(sensor, now, self._read(entity_id, sensor, state.state))
+        self.data.buffered_hours = await self.buffer.async_read(HourlyStore.hour_count) or 0
         self._unsubscribe += [
             # A filtered bus listener, not async_track_state_change_event: the tracker dispatches
             # one loop iteration late, and smoke must be raised in the state change's own turn.
             self.hass.bus.async_listen(
                 EVENT_STATE_CHANGED, self._handle_state_change, event_filter=self._is_source_event
             ),
+            self.hass.bus.async_listen(
+                er.EVENT_ENTITY_REGISTRY_UPDATED, self._handle_registry_update, event_filter=self._is_source_update
+            ),
             async_track_utc_time_change(self.hass, self._handle_hour, minute=0, second=0),  # UTC hours
         ]
         self.entry.async_on_unload(self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._handle_stop))
         self._publish()
 
-    def _read_saved(self) -> tuple[Any, datetime | None, list[float | None] | None, list[Any]]:
-        assert self.store is not None
-        open_hour = self.store.get_state("open_hour")
-        return (
-            self.store.get_state("alerts"),
-            datetime.fromisoformat(open_hour) if open_hour else None,
-            self.store.get_state("carried"),
-            self.store.open_readings(),
-        )
+    async def _async_warm_start(self, store: HourlyStore) -> list[float | None]:
+        return await async_warm_start(self.hass, store, self.sensors, self.aggregator.hour_start)
 
     async def async_stop(self) -> None:
-        if self.store is None:
+        if self._stopped:
             return  # already stopped (Home Assistant stopping, then the entry unloading)
+        self._stopped = True
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
         self._queue_alerts()
-        async with self._store_lock:
-            await self._drain()
-            if self.store is not None:
-                await self.hass.async_add_executor_job(self.store.close)
-                self.store = None
+        await self.buffer.async_close()
 
     async def _handle_stop(self, _event: Event) -> None:
         await self.async_stop()
+
+    async def _async_refill(self, store: HourlyStore) -> None:
+        """After a corrupt buffer was replaced: history from the recorder, and the alert state."""
+        await async_warm_start(self.hass, store, self.sensors, self.aggregator.hour_start)
+        self._queue_alerts()
 
     # --- readings ------------------------------------------------------------------------------
 
@@ -179,31 +158,59 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     @callback
     def _handle_state_change(self, event: Event[EventStateChangedData]) -> None:
-        sensor = self.sensors.get(event.data["entity_id"])
+        entity_id = event.data["entity_id"]
+        sensor = self.sensors.get(entity_id)
         new_state = event.data["new_state"]
         if sensor is None:
             return
         now = dt_util.utcnow()
-        value = parse_reading(sensor, new_state.state if new_state is not None else None)
+        value = self._read(entity_id, sensor, new_state.state if new_state is not None else None)
         self._roll_to(now)
         self._add(sensor, now, value)
         if sensor in (DOOR, SMOKE):
             self._apply_rules(sensor, value, now)
+        if new_state is None or event.data["old_state"] is None:
+            async_check_sources(self.hass, self.entry)  # a source removed or back: repair issue raised or cleared
+
+    @callback
+    def _read(self, entity_id: str, sensor: int, state: str | None) -> float | None:
+        """The reading; an unusable state is logged the first time each entity sends one."""
+        value, problem = read_state(sensor, state)
+        if problem is not None and entity_id not in self.unusable_states_logged:
+            self.unusable_states_logged.add(entity_id)
+            _LOGGER.warning(
+                "%s reported %r: %s; read as %s. Logged once per sensor until Home Assistant restarts",
+                entity_id,
+                state,
+                problem,
+                "missing" if value is None else value,
+            )
+        return value
+
+    @callback
+    def _is_source_update(self, event_data: er.EventEntityRegistryUpdatedData) -> bool:
+        return event_data["action"] == "update" and event_data.get("old_entity_id") in self.sensors
+
+    @callback
+    def _handle_registry_update(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        """Follow a source that was renamed (its entity id changed) instead of losing it."""
+        old, new = event.data.get("old_entity_id"), event.data["entity_id"]
+        sensor = self.sensors.pop(str(old))
+        self.sensors[new] = sensor
+        key = SOURCE_KEYS[sensor]
+        _LOGGER.info("Source %s was renamed to %s; %s follows it", old, new, self.entry.title)
+        self.hass.config_entries.async_update_entry(self.entry, data={**self.entry.data, key: new})
 
     @callback
     def _add(self, sensor: int, moment: datetime, value: float | None, persist: bool = True) -> None:
+        # A reading stamped before the open hour (the clock stepped back) belongs to the open hour:
+        # closed hours are never reopened, so none is doubled.
         moment = max(moment, self.aggregator.hour_start)
         if moment >= self.aggregator.hour_end:
             self._roll_to(moment)
         self.aggregator.add(sensor, moment, value)
         if persist:
-            last = self._pending[-1] if self._pending else None
-            if isinstance(last, ReadingsBatch):
-                last.append(sensor, moment, value)  # one INSERT batch per flush, in order
-            else:
-                batch = ReadingsBatch()
-                batch.append(sensor, moment, value)  # before queueing: the flush task starts eagerly
-                self._queue(batch)
+            self.buffer.add_reading(sensor, moment, value)
 
     @callback
     def _roll_to(self, now: datetime) -> list[HourlySample]:
@@ -213,7 +220,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             sample = self.aggregator.close()
             carried = self.aggregator.carry_out()
             next_hour = self.aggregator.hour_end
-            self._queue(partial(HourlyStore.close_hour, sample=sample, carried=carried, next_hour=next_hour))
+            self.buffer.queue(CloseHour(sample, carried, next_hour))
             self.aggregator = HourAggregator(next_hour, carried)
             closed.append(sample)
         return closed
@@ -242,31 +249,9 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         transition = self.tracker.raise_rule(AnomalyClass.DOOR, now)
         self._apply([transition] if transition else [])
 
-    # --- persistence ---------------------------------------------------------------------------
-
     @callback
     def _queue_alerts(self) -> None:
-        self._queue(partial(HourlyStore.put_state, key="alerts", value=self.tracker.to_json()))
-
-    @callback
-    def _queue(self, operation: Operation) -> None:
-        """Persist in order, soon: a flood of readings becomes one executor job per batch."""
-        self._pending.append(operation)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.hass.async_create_background_task(self._async_flush(), f"{DOMAIN} persist")
-
-    async def _async_flush(self) -> None:
-        """Write everything queued so far, in order."""
-        async with self._store_lock:
-            await self._drain()
-
-    async def _drain(self) -> None:
-        """Write the queue (the caller holds ``_store_lock``: one executor job uses the file at a time)."""
-        self._flush_scheduled = False
-        while self._pending and self.store is not None:
-            batch, self._pending = self._pending, []
-            await self.hass.async_add_executor_job(_run_all, self.store, batch)
+        self.buffer.queue(SaveState("alerts", self.tracker.to_json()))
 
     # --- scoring -------------------------------------------------------------------------------
 
@@ -277,26 +262,20 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def async_score(self, partial: bool) -> Score | None:
         """Score the window ending with the last closed hour, or, if ``partial``, with the open hour
-        as it stands now (each sensor's latest reading)."""
+        as it stands now (each sensor's latest reading). None while the buffer cannot be read."""
         extra = [self.aggregator.latest()] if partial else []
         end = self.aggregator.hour_start
-        async with self._store_lock:
-            await self._drain()
-            if self.store is None:  # stopped while this scoring waited
-                return None
-            try:
-                score = await self.hass.async_add_executor_job(
-                    score_window, self.store, self.loaded, end, extra, dt_util.get_default_time_zone()
-                )
-            except InferenceError as err:  # onnxruntime failing at inference: fall back, keep scoring
-                if self.loaded.runtime != "onnxruntime":
-                    raise
-                _LOGGER.warning("onnxruntime failed at inference (%s); switching to the numpy engine", err)
-                reason = f"onnxruntime failed at inference: {err}"
-                self.loaded = await async_numpy_fallback(self.hass, self.loaded, reason)
-                score = await self.hass.async_add_executor_job(
-                    score_window, self.store, self.loaded, end, extra, dt_util.get_default_time_zone()
-                )
+        try:
+            score = await self.buffer.async_read(_scorer(self.loaded, end, extra))
+        except InferenceError as err:  # onnxruntime failing at inference: fall back, keep scoring
+            if self.loaded.runtime != "onnxruntime":
+                raise
+            _LOGGER.warning("onnxruntime failed at inference (%s); switching to the numpy engine", err)
+            reason = f"onnxruntime failed at inference: {err}"
+            self.loaded = await async_numpy_fallback(self.hass, self.loaded, reason)
+            score = await self.buffer.async_read(_scorer(self.loaded, end, extra))
+        if score is None or self._stopped:
+            return None
         if partial:
             score.window_end = dt_util.now()  # the current readings were scored, not a closed hour
         self.data.buffered_hours = score.buffered_hours
@@ -354,9 +333,19 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.async_set_updated_data(self.data)
 
 
-def _run_all(store: HourlyStore, operations: list[Operation]) -> None:
-    for operation in operations:
-        operation(store)
+def _scorer(loaded: LoadedModel, end: datetime, extra: list[HourlySample]) -> Callable[[HourlyStore], Score]:
+    local = dt_util.get_default_time_zone()
+    return lambda store: score_window(store, loaded, end, extra, local)
+
+
+def _read_saved(store: HourlyStore) -> tuple[Any, datetime | None, list[float | None] | None, list[Any]]:
+    open_hour = store.get_state("open_hour")
+    return (
+        store.get_state("alerts"),
+        datetime.fromisoformat(open_hour) if open_hour else None,
+        store.get_state("carried"),
+        store.open_readings(),
+    )
 
 
 def _in_window(hour: int, start: int, end: int) -> bool:

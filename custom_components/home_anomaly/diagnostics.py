@@ -17,6 +17,7 @@ TO_REDACT = {*SOURCE_KEYS, CONF_NOTIFY_TARGETS, CONF_DOOR_CONDITION_ENTITY, "tit
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) -> dict[str, Any]:
     coordinator = entry.runtime_data.coordinator
     loaded = coordinator.loaded
+    buffer = coordinator.buffer
     card = loaded.card.raw
     score = coordinator.data.score
     return async_redact_data(
@@ -33,6 +34,14 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: HomeAno
                 "validation_metrics": card.get("metrics"),
             },
             "buffered_hours": coordinator.data.buffered_hours,
+            "buffer": {
+                "problem": buffer.problem.problem if buffer.problem else None,
+                "problem_detail": buffer.problem.detail if buffer.problem else None,
+                "pending_writes": buffer.pending_writes,
+                "moved_aside": [str(path) for path in buffer.moved_aside],
+                "open_hour": coordinator.aggregator.hour_start.isoformat(),
+            },
+            "unusable_states_logged": len(coordinator.unusable_states_logged),
             "last_scored": coordinator.data.last_scored.isoformat() if coordinator.data.last_scored else None,
             "probabilities": active_probabilities(score),
             "explanation": score.explanation if score else None,

@@ -1,7 +1,13 @@
-"""Services: ``home_anomaly.score_now`` and ``home_anomaly.acknowledge``; the push "Acknowledge" action."""
+"""Services: ``home_anomaly.score_now`` and ``home_anomaly.acknowledge``; the push "Acknowledge" action.
+
+Call data is checked inside the handlers, not by Home Assistant's schema check, so that every
+bad call — unknown zone, unknown anomaly, wrong type, unexpected field — is a translated
+``ServiceValidationError``. No service takes a file path.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
@@ -9,6 +15,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from voluptuous.humanize import humanize_error
 
 from .const import (
     ATTR_ANOMALY,
@@ -24,6 +31,17 @@ from .notifications import parse_ack_action
 
 SCORE_NOW_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
 ACKNOWLEDGE_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_ANOMALY): cv.string})
+
+
+def _validated(schema: vol.Schema, data: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return dict(schema(dict(data)))
+    except vol.Invalid as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_service_data",
+            translation_placeholders={"error": humanize_error(dict(data), err)},
+        ) from err
 
 
 def _entries(hass: HomeAssistant, entry_id: Any) -> list[HomeAnomalyConfigEntry]:
@@ -52,12 +70,14 @@ def _anomaly_code(name: Any) -> int:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     async def score_now(call: ServiceCall) -> None:
-        for entry in _entries(hass, call.data.get(ATTR_CONFIG_ENTRY_ID)):
+        data = _validated(SCORE_NOW_SCHEMA, call.data)
+        for entry in _entries(hass, data.get(ATTR_CONFIG_ENTRY_ID)):
             await entry.runtime_data.coordinator.async_score(partial=True)
 
     async def acknowledge(call: ServiceCall) -> None:
-        code = _anomaly_code(call.data[ATTR_ANOMALY])
-        for entry in _entries(hass, call.data[ATTR_CONFIG_ENTRY_ID]):
+        data = _validated(ACKNOWLEDGE_SCHEMA, call.data)
+        code = _anomaly_code(data[ATTR_ANOMALY])
+        for entry in _entries(hass, data[ATTR_CONFIG_ENTRY_ID]):
             entry.runtime_data.coordinator.acknowledge(code)
 
     @callback
@@ -69,6 +89,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         if entry is not None and entry.domain == DOMAIN and entry.state is ConfigEntryState.LOADED:
             entry.runtime_data.coordinator.acknowledge(parsed[1])
 
-    hass.services.async_register(DOMAIN, SERVICE_SCORE_NOW, score_now, schema=SCORE_NOW_SCHEMA)
-    hass.services.async_register(DOMAIN, SERVICE_ACKNOWLEDGE, acknowledge, schema=ACKNOWLEDGE_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_SCORE_NOW, score_now, schema=None)
+    hass.services.async_register(DOMAIN, SERVICE_ACKNOWLEDGE, acknowledge, schema=None)
     hass.bus.async_listen(NOTIFICATION_ACTION_EVENT, push_action)

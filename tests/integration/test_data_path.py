@@ -32,7 +32,7 @@ async def test_an_hour_of_readings_becomes_one_buffered_hour(
     hass.states.async_set("sensor.bathroom_humidity", "unavailable")  # missing, never zero
     await hass.async_block_till_done()
     await _next_hour(hass, freezer)
-    hours = await hass.async_add_executor_job(coordinator.store.hours_since, dt_util.now() - timedelta(hours=3))
+    hours = await hass.async_add_executor_job(coordinator.buffer.store.hours_since, dt_util.now() - timedelta(hours=3))
     assert len(hours) == 1
     temperature, humidity, power, door, fire = hours[0].values
     assert abs(temperature - 22.3) < 0.01  # 30 min at 21.3 °C, 30 min at 23.3 °C (time-weighted)
@@ -69,7 +69,7 @@ async def test_a_restart_keeps_buffered_hours_open_readings_and_alerts(
     freezer.tick(timedelta(minutes=20))
     hass.states.async_set("sensor.living_room_temperature", "25.3")
     await hass.async_block_till_done()
-    before = await hass.async_add_executor_job(entry.runtime_data.coordinator.store.hour_count)
+    before = await hass.async_add_executor_job(entry.runtime_data.coordinator.buffer.store.hour_count)
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     freezer.tick(timedelta(minutes=10))
@@ -77,10 +77,10 @@ async def test_a_restart_keeps_buffered_hours_open_readings_and_alerts(
     await hass.async_block_till_done()
 
     coordinator = entry.runtime_data.coordinator
-    assert await hass.async_add_executor_job(coordinator.store.hour_count) == before
+    assert await hass.async_add_executor_job(coordinator.buffer.store.hour_count) == before
     assert hass.states.get("sensor.home_status").state == "fire"  # the alert survived
     await _next_hour(hass, freezer)
-    last = (await hass.async_add_executor_job(coordinator.store.hours_since, dt_util.now() - timedelta(hours=1)))[-1]
+    last = (await hass.async_add_executor_job(coordinator.buffer.store.hours_since, dt_util.now() - timedelta(hours=1)))[-1]
     # Set up at 14:05 with 21.3 °C, 25.3 °C from 14:25: the pre-restart readings count.
     assert abs(last.values[0] - (21.3 * 20 + 25.3 * 35) / 55) < 0.01
     assert last.values[4] == 1.0
@@ -95,6 +95,6 @@ async def test_hours_while_home_assistant_was_down_are_closed_on_start(
     freezer.move_to("2025-03-10 17:30:00+00:00")
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    store = entry.runtime_data.coordinator.store
+    store = entry.runtime_data.coordinator.buffer.store
     hours = await hass.async_add_executor_job(store.hours_since, dt_util.now() - timedelta(hours=6))
     assert [h.hour_start.astimezone(dt_util.UTC).hour for h in hours] == [14, 15, 16]

@@ -34,7 +34,7 @@ async def test_warm_start_fills_the_buffer_from_recorder_history(
 
     entry = await setup_entry(hass, make_entry())
     coordinator = entry.runtime_data.coordinator
-    hours = await hass.async_add_executor_job(coordinator.store.hours_since, start - timedelta(days=1))
+    hours = await hass.async_add_executor_job(coordinator.buffer.store.hours_since, start - timedelta(days=1))
     assert len(hours) >= 40  # every hour with history (plus the one the first state carries into)
     assert hours[3].values[0] is not None
     await hass.services.async_call(DOMAIN, "score_now", {}, blocking=True)

@@ -6,6 +6,9 @@
 * Humidity is clipped to 0–100 %RH; a negative power reading is missing (a plug cannot
   deliver negative power to a fridge).
 * Binary sensors: ``on`` is 1, ``off`` is 0, anything else missing.
+
+The integration logs the first unusable state of each entity (with the reason from
+``read_state``) once, not every reading.
 """
 
 from __future__ import annotations
@@ -17,20 +20,36 @@ MAX_MAGNITUDE: Final = 1e6
 TEMPERATURE, HUMIDITY, POWER, DOOR, SMOKE = range(5)
 
 
+NOT_REPORTING: Final = frozenset({"unknown", "unavailable", ""})  # Home Assistant's own "no value"
+
+
 def parse_reading(sensor: int, state: str | None) -> float | None:
+    return read_state(sensor, state)[0]
+
+
+def read_state(sensor: int, state: str | None) -> tuple[float | None, str | None]:
+    """The reading, and why the state was not used as it is (for a log line), or None.
+
+    States Home Assistant itself uses for "no value" are missing without a reason: they are
+    normal, e.g. while a device reconnects.
+    """
     if state is None:
-        return None
+        return None, None
     text = state.strip().lower()
+    if text in NOT_REPORTING:
+        return None, None
     if sensor in (DOOR, SMOKE):
-        return 1.0 if text == "on" else 0.0 if text == "off" else None
+        return (1.0, None) if text == "on" else (0.0, None) if text == "off" else (None, "not on or off")
     try:
         value = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
     except ValueError:
-        return None
-    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
-        return None
-    if sensor == HUMIDITY:
-        return min(max(value, 0.0), 100.0)
+        return None, "not a number"
+    if not math.isfinite(value):
+        return None, "not a finite number"
+    if abs(value) > MAX_MAGNITUDE:
+        return None, f"implausible magnitude (above {MAX_MAGNITUDE:g})"
+    if sensor == HUMIDITY and not 0.0 <= value <= 100.0:
+        return min(max(value, 0.0), 100.0), "humidity outside 0-100 %, clipped"
     if sensor == POWER and value < 0:
-        return None
-    return value
+        return None, "negative power"
+    return value, None

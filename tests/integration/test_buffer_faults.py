@@ -1,0 +1,280 @@
+"""The SQLite buffer on a bad day: corrupt, locked by another process, disk full, unwritable.
+
+In every case the zone keeps running (the fire rule still raises), nothing is deleted, a repair
+issue says what to do, one warning is logged however many readings arrive, and once the fault
+is gone every reading and hour reaches the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Generator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
+
+from custom_components import home_anomaly as integration
+from custom_components.home_anomaly.buffer import RETRY_S
+from custom_components.home_anomaly.const import DOMAIN
+from custom_components.home_anomaly.engine import store as store_module
+from custom_components.home_anomaly.engine.store import HourlyStore, StoreError
+
+from .conftest import make_entry, set_normal_states, setup_entry
+
+TEMPERATURE = "sensor.living_room_temperature"
+LOGGER = "custom_components.home_anomaly"
+
+
+@pytest.fixture(autouse=True)
+def quick_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A locked file is reported after 0.2 s instead of 5 s, so these tests stay quick."""
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
+
+
+def buffer_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name.startswith(LOGGER) and "buffer" in r.getMessage()]
+
+
+def issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry) -> ir.IssueEntry | None:
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"buffer_{kind}_{entry.entry_id}")
+
+
+def stored_temperatures(path: Path) -> list[float]:
+    """What the file holds for the open hour, read by a second connection as another process would."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return [v for (v,) in db.execute("SELECT value FROM readings WHERE sensor = 0 ORDER BY id")]
+
+
+async def send_temperatures(hass: HomeAssistant, values: list[float]) -> None:
+    for value in values:
+        hass.states.async_set(TEMPERATURE, f"{value:.2f}")
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def retry(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(timedelta(seconds=RETRY_S + 1))
+    async_fire_time_changed(hass, dt_util.utcnow())
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def fire_still_raises(hass: HomeAssistant) -> None:
+    hass.states.async_set("binary_sensor.smoke_alarm", "on")
+    assert hass.states.get("sensor.home_status").state == "fire"
+    hass.states.async_set("binary_sensor.smoke_alarm", "off")
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+class Locker:
+    """Another process holding SQLite's write lock on the buffer until told to let go."""
+
+    def __init__(self, path: Path) -> None:
+        script = (
+            "import sqlite3, sys\n"
+            f"db = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+            "db.execute('BEGIN EXCLUSIVE')\n"
+            "print('locked', flush=True)\n"
+            "sys.stdin.readline()\n"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        assert self.process.wait(timeout=10) == 0
+
+
+@pytest.fixture
+def locker_cleanup() -> Generator[list[Locker]]:
+    lockers: list[Locker] = []
+    yield lockers
+    for locker in lockers:
+        locker.process.kill()
+
+
+async def test_a_corrupt_buffer_is_moved_aside_and_rebuilt_from_the_recorder(
+    recorder_mock: object, hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    start = dt_util.parse_datetime("2025-03-08 00:00:00+00:00")
+    assert start is not None
+    for hour in range(30):
+        freezer.move_to(start + timedelta(hours=hour, minutes=10))
+        set_normal_states(hass, living_room_temperature=f"{20 + (hour % 5) * 0.5:.1f}")
+        await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    freezer.move_to(start + timedelta(hours=30, minutes=5))
+    entry = make_entry()
+    path = integration.store_path(hass, entry.entry_id)
+    path.parent.mkdir(parents=True)
+    garbage = os.urandom(3 * 4096)
+    path.write_bytes(garbage)  # what a power cut on a worn SD card can leave
+
+    await setup_entry(hass, entry)
+
+    moved = list(path.parent.glob(f"{path.name}.corrupt-*"))
+    assert [m.read_bytes() for m in moved] == [garbage]  # kept byte for byte, never deleted
+    coordinator = entry.runtime_data.coordinator
+    hours = await hass.async_add_executor_job(coordinator.buffer.store.hours_since, start)
+    assert len(hours) >= 30  # rebuilt from the recorder's history
+    found = issue(hass, "rebuilt", entry)
+    assert found is not None
+    assert found.translation_placeholders is not None
+    assert found.translation_placeholders["moved_to"] == str(moved[0])
+    assert found.is_fixable  # the user dismisses it once read
+    assert len(buffer_warnings(caplog)) == 1
+    await fire_still_raises(hass)
+
+
+async def test_corruption_found_while_running_keeps_the_failed_readings(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    freezer.move_to("2025-03-10 14:10:00+00:00")
+    await setup_entry(hass, entry)
+    path = integration.store_path(hass, entry.entry_id)
+    real_add = HourlyStore.add_readings
+    calls: list[int] = []
+
+    def add_readings_once_malformed(store: HourlyStore, readings: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreError(store.path, "corrupt", "database disk image is malformed")
+        real_add(store, readings)
+
+    with patch.object(HourlyStore, "add_readings", add_readings_once_malformed):
+        await send_temperatures(hass, [24.0, 24.5, 25.0])
+        await send_temperatures(hass, [25.5])
+
+    assert len(list(path.parent.glob(f"{path.name}.corrupt-*"))) == 1
+    assert stored_temperatures(path) == [24.0, 24.5, 25.0, 25.5]  # the failed batch went to the new file
+    assert issue(hass, "rebuilt", entry) is not None
+    assert len(buffer_warnings(caplog)) == 1
+
+
+async def test_a_buffer_locked_by_another_process_is_waited_out(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    locker_cleanup: list[Locker],
+) -> None:
+    freezer.move_to("2025-03-10 14:10:00+00:00")
+    await setup_entry(hass, entry)
+    path = integration.store_path(hass, entry.entry_id)
+    before = stored_temperatures(path)
+    locker = Locker(path)
+    locker_cleanup.append(locker)
+
+    values = [20.0 + i / 100 for i in range(200)]
+    await send_temperatures(hass, values[:100])
+    found = issue(hass, "unwritable", entry)
+    assert found is not None
+    assert found.translation_key == "buffer_locked"
+    await fire_still_raises(hass)
+    await send_temperatures(hass, values[100:])
+    await retry(hass, freezer)  # still locked: retried quietly
+    assert issue(hass, "unwritable", entry) is not None
+    assert entry.runtime_data.coordinator.buffer.pending_writes > 0
+
+    locker.release()
+    await retry(hass, freezer)
+    assert issue(hass, "unwritable", entry) is None
+    assert stored_temperatures(path) == before + values  # every reading, in order
+    warnings = buffer_warnings(caplog)
+    assert len(warnings) == 2  # one when it started, one when it ended: not one per reading or retry
+    assert "writable again" in warnings[1]
+
+
+async def test_a_full_disk_keeps_the_hour_in_memory_until_there_is_space(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    freezer.move_to("2025-03-10 14:00:00+00:00")
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data.coordinator
+    store = coordinator.buffer.store
+    path = integration.store_path(hass, entry.entry_id)
+    # The file may not grow by a single page: SQLite's own "database or disk is full".
+    pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
+    store._connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    freezer.tick(timedelta(minutes=30))
+    hot = [30.0 + (i % 2) / 100 for i in range(2000)]  # far more than a page; alternating: each is a change
+    await send_temperatures(hass, hot)
+    found = issue(hass, "unwritable", entry)
+    assert found is not None
+    assert found.translation_key == "buffer_full"
+    freezer.move_to("2025-03-10 15:00:00+00:00")  # the hour closes while the disk is full
+    async_fire_time_changed(hass, dt_util.utcnow())
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await send_temperatures(hass, [22.0])
+
+    store._connection.execute("PRAGMA max_page_count = 1073741823")  # space freed
+    await retry(hass, freezer)
+    assert issue(hass, "unwritable", entry) is None
+    hours = await hass.async_add_executor_job(store.hours_since, dt_util.utcnow() - timedelta(hours=3))
+    assert [h.hour_start for h in hours] == [dt_util.parse_datetime("2025-03-10 14:00:00+00:00")]
+    assert abs(hours[0].values[0] - (21.3 + 30.0) / 2) < 0.02  # the closed hour saw every reading
+    assert stored_temperatures(path)[-1] == 22.0  # the open hour's reading too
+    assert len(buffer_warnings(caplog)) == 2
+
+
+async def test_an_unwritable_config_folder_does_not_stop_the_zone(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    freezer.move_to("2025-03-10 14:10:00+00:00")
+    path = integration.store_path(hass, entry.entry_id)
+    path.parent.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.write_text("a file where the buffer folder should be")
+
+    await setup_entry(hass, entry)  # loads: the rules do not need the buffer
+    found = issue(hass, "unwritable", entry)
+    assert found is not None
+    assert found.translation_key == "buffer_unwritable"
+    await fire_still_raises(hass)
+    await send_temperatures(hass, [23.0, 23.5])
+    await retry(hass, freezer)
+    assert len(buffer_warnings(caplog)) == 1
+
+    path.parent.unlink()  # the user fixes the folder
+    await retry(hass, freezer)
+    assert issue(hass, "unwritable", entry) is None
+    assert stored_temperatures(path)[-2:] == [23.0, 23.5]
+
+
+async def test_a_buffer_of_another_schema_version_is_kept_aside(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    path = integration.store_path(hass, entry.entry_id)
+    old = HourlyStore(path)
+    old.put_state("schema_version", 99)  # written by a newer release, say
+    old.close()
+    await setup_entry(hass, entry)
+    moved = list(path.parent.glob(f"{path.name}.corrupt-*"))
+    assert len(moved) == 1
+    with sqlite3.connect(moved[0]) as db:
+        assert db.execute("SELECT value FROM state WHERE key = 'schema_version'").fetchone() == ("99",)
+
+
+def test_problems_are_classified_so_the_repair_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "buffer.sqlite"
+    path.write_bytes(b"not a database" * 500)
+    with pytest.raises(StoreError) as corrupt:
+        HourlyStore(path)
+    assert corrupt.value.problem == "corrupt"
+    assert str(path) in str(corrupt.value)
+
