@@ -84,6 +84,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.notifier = Notifier(hass, entry, self.tracker)
         self.unusable_states_logged: set[str] = set()
         self._stopped = False
+        self._hourly_scored_until: datetime | None = None
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self.data = Snapshot()
 
@@ -257,7 +258,9 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def _handle_hour(self, now: datetime) -> None:
         self._roll_to(dt_util.as_utc(now))
-        await self.async_score(partial=False)
+        if self.aggregator.hour_start != self._hourly_scored_until:  # a clock stepped back scores no hour twice
+            self._hourly_scored_until = self.aggregator.hour_start
+            await self.async_score(partial=False)
         self._apply(self.tracker.expire(dt_util.as_local(now)))  # door alerts end even while learning
 
     async def async_score(self, partial: bool) -> Score | None:

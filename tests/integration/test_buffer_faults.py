@@ -256,9 +256,7 @@ async def test_an_unwritable_config_folder_does_not_stop_the_zone(
     assert stored_temperatures(path)[-2:] == [23.0, 23.5]
 
 
-async def test_a_buffer_of_another_schema_version_is_kept_aside(
-    hass: HomeAssistant, entry: MockConfigEntry
-) -> None:
+async def test_a_buffer_of_another_schema_version_is_kept_aside(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     path = integration.store_path(hass, entry.entry_id)
     old = HourlyStore(path)
     old.put_state("schema_version", 99)  # written by a newer release, say
@@ -277,4 +275,3 @@ def test_problems_are_classified_so_the_repair_says_what_to_do(tmp_path: Path) -
         HourlyStore(path)
     assert corrupt.value.problem == "corrupt"
     assert str(path) in str(corrupt.value)
-

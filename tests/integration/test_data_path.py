@@ -80,7 +80,8 @@ async def test_a_restart_keeps_buffered_hours_open_readings_and_alerts(
     assert await hass.async_add_executor_job(coordinator.buffer.store.hour_count) == before
     assert hass.states.get("sensor.home_status").state == "fire"  # the alert survived
     await _next_hour(hass, freezer)
-    last = (await hass.async_add_executor_job(coordinator.buffer.store.hours_since, dt_util.now() - timedelta(hours=1)))[-1]
+    store = coordinator.buffer.store
+    last = (await hass.async_add_executor_job(store.hours_since, dt_util.now() - timedelta(hours=1)))[-1]
     # Set up at 14:05 with 21.3 °C, 25.3 °C from 14:25: the pre-restart readings count.
     assert abs(last.values[0] - (21.3 * 20 + 25.3 * 35) / 55) < 0.01
     assert last.values[4] == 1.0
