@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from custom_components.home_anomaly.engine.drift import bin_shares, psi, psi_status, reference_distribution
-from custom_components.home_anomaly.engine.readings import DOOR, HUMIDITY, POWER, SMOKE, TEMPERATURE, parse_reading
+from custom_components.home_anomaly.engine.readings import (
+    DOOR,
+    HUMIDITY,
+    POWER,
+    SMOKE,
+    TEMPERATURE,
+    parse_reading,
+    read_state,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,6 +45,29 @@ from custom_components.home_anomaly.engine.readings import DOOR, HUMIDITY, POWER
 )
 def test_parse_reading(sensor: int, state: str | None, expected: float | None) -> None:
     assert parse_reading(sensor, state) == expected
+
+
+@pytest.mark.parametrize(
+    ("sensor", "state", "reason"),
+    [
+        (TEMPERATURE, "21.5", None),
+        (TEMPERATURE, "23,5", None),  # read as 23.5: nothing to report
+        (TEMPERATURE, "unknown", None),  # Home Assistant's own "no value" is normal, not logged
+        (TEMPERATURE, "unavailable", None),
+        (TEMPERATURE, "", None),
+        (TEMPERATURE, "nan", "not a finite number"),
+        (TEMPERATURE, "-inf", "not a finite number"),
+        (TEMPERATURE, "1e308", "implausible magnitude (above 1e+06)"),
+        (TEMPERATURE, "warm", "not a number"),
+        (HUMIDITY, "104", "humidity outside 0-100 %, clipped"),
+        (POWER, "-5", "negative power"),
+        (DOOR, "open", "not on or off"),
+    ],
+)
+def test_read_state_says_why_a_state_was_not_used_as_it_is(sensor: int, state: str, reason: str | None) -> None:
+    value, problem = read_state(sensor, state)
+    assert problem == reason
+    assert value == parse_reading(sensor, state)
 
 
 def test_reference_distribution_and_psi() -> None:

@@ -26,9 +26,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
 
 from custom_components import home_anomaly as integration
-from custom_components.home_anomaly.buffer import RETRY_S
+from custom_components.home_anomaly.buffer import RETRY_S, CloseHour, ReadingsBatch, SaveState, still_needed
 from custom_components.home_anomaly.const import DOMAIN
+from custom_components.home_anomaly.diagnostics import async_get_config_entry_diagnostics
 from custom_components.home_anomaly.engine import store as store_module
+from custom_components.home_anomaly.engine.features import HourlySample
 from custom_components.home_anomaly.engine.store import HourlyStore, StoreError
 
 from .conftest import make_entry, set_normal_states, setup_entry
@@ -185,6 +187,9 @@ async def test_a_buffer_locked_by_another_process_is_waited_out(
     found = issue(hass, "unwritable", entry)
     assert found is not None
     assert found.translation_key == "buffer_locked"
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)  # the frozen clock outdates HTTP tokens
+    assert diagnostics["buffer"]["problem"] == "locked"
+    assert diagnostics["buffer"]["pending_writes"] > 0
     await fire_still_raises(hass)
     await send_temperatures(hass, values[100:])
     await retry(hass, freezer)  # still locked: retried quietly
@@ -275,3 +280,22 @@ def test_problems_are_classified_so_the_repair_says_what_to_do(tmp_path: Path) -
         HourlyStore(path)
     assert corrupt.value.problem == "corrupt"
     assert str(path) in str(corrupt.value)
+
+
+def test_writes_kept_in_memory_are_bounded_by_an_hour() -> None:
+    """A day of an unwritable buffer keeps the day's hours, the open hour's readings and one alert save."""
+    start = dt_util.parse_datetime("2025-03-10 00:00:00+00:00")
+    assert start is not None
+    queue: list[CloseHour | ReadingsBatch | SaveState] = []
+    for hour in range(24):
+        batch = ReadingsBatch()
+        for minute in range(60):
+            batch.append(0, start + timedelta(hours=hour, minutes=minute), 20.0)
+        queue += [batch, SaveState("alerts", {"hour": hour})]
+        sample = HourlySample(start + timedelta(hours=hour), (20.0, None, None, 0.0, 0.0))
+        queue.append(CloseHour(sample, [20.0, None, None, 0.0, 0.0], start + timedelta(hours=hour + 1)))
+    queue.append(open_hour := ReadingsBatch())
+    kept = still_needed(queue)
+    assert [op for op in kept if isinstance(op, ReadingsBatch)] == [open_hour]
+    assert len([op for op in kept if isinstance(op, CloseHour)]) == 24
+    assert [op.value for op in kept if isinstance(op, SaveState)] == [{"hour": 23}]

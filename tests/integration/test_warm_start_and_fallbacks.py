@@ -10,7 +10,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.home_anomaly.const import CONF_RUNTIME, DOMAIN
 from custom_components.home_anomaly.engine.runtime import ModelError, OnnxRuntimeModel
@@ -56,7 +58,9 @@ async def test_onnxruntime_failing_to_load_falls_back_to_numpy(hass: HomeAssista
     assert "onnxruntime failed to load the model: boom" in (loaded.fallback_reason or "")
 
 
-async def test_onnxruntime_failing_at_inference_switches_to_numpy(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def test_onnxruntime_failing_at_inference_switches_to_numpy(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> None:
     prefill_history(hass, entry, days=30)
     await setup_entry(hass, entry)
     coordinator = entry.runtime_data.coordinator
@@ -66,6 +70,9 @@ async def test_onnxruntime_failing_at_inference_switches_to_numpy(hass: HomeAssi
     assert coordinator.loaded.runtime == "numpy"
     assert "ORT exploded" in (coordinator.loaded.fallback_reason or "")
     assert hass.states.get("sensor.home_anomaly_score").state != "unknown"  # the score still came
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["runtime"] == "numpy"
+    assert diagnostics["runtime_fallback_reason"] == "onnxruntime failed at inference: ORT exploded"
 
 
 async def test_input_drift_sensor_reports_psi_against_the_card(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -99,12 +99,16 @@ def read_model_card(folder: Path) -> ModelCard:
         )
     try:
         features = raw["input"]["features"]
-        model_file = folder / raw["model_file"]
+        model_name = raw["model_file"]
         expected_sha = raw["sha256"]
         raw["thresholds"]
         raw["input"]["window_size"]
     except (KeyError, TypeError) as err:
         raise ModelCardError(f"{card_path} lacks the field {err}: reinstall the integration") from err
+    if not isinstance(model_name, str) or Path(model_name).name != model_name or model_name in ("", ".", ".."):
+        # The card names a file beside it, never a path: a card cannot make the integration read elsewhere.
+        raise ModelCardError(f"{card_path}: model_file {model_name!r} is not a file name in {folder}")
+    model_file = folder / model_name
     if tuple(features) != FEATURE_NAMES or tuple(raw.get("sensors", ())) != SENSOR_COLUMNS:
         raise ModelCardError(f"{card_path} was trained on other features than this engine computes")
     if raw.get("normalisation") != normalisation_contract():
