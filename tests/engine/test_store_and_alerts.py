@@ -9,7 +9,7 @@ import pytest
 
 from custom_components.home_anomaly.engine.alerts import AlertPolicy, AlertTracker
 from custom_components.home_anomaly.engine.features import HourlySample
-from custom_components.home_anomaly.engine.store import HourlyStore, StoreError
+from custom_components.home_anomaly.engine.store import HourlyStore, StoreError, move_aside
 
 TZ = timezone(timedelta(hours=1))
 T0 = datetime(2025, 3, 1, 10, tzinfo=TZ)
@@ -53,11 +53,18 @@ def test_missing_values_stay_missing_and_history_import_never_duplicates(tmp_pat
     assert store.last_hour() == T0 + timedelta(hours=2)
 
 
-def test_a_corrupt_file_is_a_store_error(tmp_path: Path) -> None:
+def test_a_corrupt_file_is_a_store_error_and_is_moved_aside_intact(tmp_path: Path) -> None:
     path = tmp_path / "zone.sqlite"
-    path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="zone.sqlite"):
+    garbage = b"this is not a database" * 100
+    path.write_bytes(garbage)
+    with pytest.raises(StoreError, match="zone.sqlite") as raised:
         HourlyStore(path)
+    assert raised.value.problem == "corrupt"
+    moved = move_aside(path, T0)
+    assert moved.name == "zone.sqlite.corrupt-20250301T090000Z"  # named by the UTC instant
+    assert moved.read_bytes() == garbage
+    assert not path.exists()
+    HourlyStore(path).close()  # a fresh buffer opens where the old one was
 
 
 NORMAL = [0.97, 0.01, 0.01, 0.005, 0.003, 0.002]
