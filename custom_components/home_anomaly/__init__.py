@@ -13,7 +13,7 @@ from .const import CONF_RUNTIME, DEFAULT_RUNTIME, DOMAIN, STORE_DIR
 from .coordinator import HomeAnomalyCoordinator
 from .data import HomeAnomalyConfigEntry, HomeAnomalyData
 from .model_loader import async_load_model
-from .repairs import async_check_sources
+from .repairs import async_buffer_writable, async_check_sources, async_delete_issues
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
@@ -50,11 +50,16 @@ async def async_unload_entry(hass: HomeAssistant, entry: HomeAnomalyConfigEntry)
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.coordinator.async_stop()
+        async_buffer_writable(hass, entry)  # raised again at the next setup if it still is not
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) -> None:
-    """Removing the zone deletes its buffer (and the WAL files beside it)."""
+    """Removing the zone deletes its buffer (and the WAL files beside it) and its repair issues.
+
+    Damaged buffers moved aside (``*.corrupt-*``) are the user's to keep or delete.
+    """
+    async_delete_issues(hass, entry.entry_id)
     path = store_path(hass, entry.entry_id)
 
     def remove() -> None:

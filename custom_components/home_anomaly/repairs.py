@@ -81,6 +81,14 @@ def async_buffer_writable(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) ->
     ir.async_delete_issue(hass, DOMAIN, buffer_issue_id(entry.entry_id, "unwritable"))
 
 
+@callback
+def async_delete_issues(hass: HomeAssistant, entry_id: str) -> None:
+    registry = ir.async_get(hass)
+    for domain, issue in list(registry.issues):
+        if domain == DOMAIN and entry_id in issue:
+            ir.async_delete_issue(hass, DOMAIN, issue)
+
+
 async def async_create_fix_flow(hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None) -> RepairsFlow:
     """The only fixable issue, ``buffer_rebuilt``, is fixed by confirming it has been read."""
     return ConfirmRepairFlow()

@@ -142,6 +142,11 @@ async def test_a_corrupt_buffer_is_moved_aside_and_rebuilt_from_the_recorder(
     assert len(buffer_warnings(caplog)) == 1
     await fire_still_raises(hass)
 
+    await hass.config_entries.async_remove(entry.entry_id)  # removing the zone removes its issues...
+    await hass.async_block_till_done()
+    assert issue(hass, "rebuilt", entry) is None
+    assert moved[0].read_bytes() == garbage  # ...but not the damaged file, which is the user's to delete
+
 
 async def test_corruption_found_while_running_keeps_the_failed_readings(
     hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
