@@ -135,8 +135,11 @@ class ZoneBuffer:
         self._cancel_retry: CALLBACK_TYPE | None = None
 
     @property
-    def pending_writes(self) -> int:
-        return len(self._pending)
+    def pending(self) -> str:
+        """What is waiting to be written, in words a log reader understands."""
+        readings = sum(len(op.sensors) for op in self._pending if isinstance(op, ReadingsBatch))
+        hours = sum(1 for op in self._pending if isinstance(op, CloseHour))
+        return f"{readings} readings and {hours} closed hours"
 
     async def async_open(self) -> bool:
         """Open the file (moving a corrupt one aside); False while it cannot be opened."""
@@ -197,9 +200,7 @@ class ZoneBuffer:
                 self._cancel_retry = None
             await self._drain()  # one last try, whatever happened before
             if self._pending:
-                _LOGGER.warning(
-                    "Home Anomaly could not save %d pending writes to %s before stopping", len(self._pending), self.path
-                )
+                _LOGGER.warning("Could not save %s to the buffer %s before stopping", self.pending, self.path)
             if self.store is not None:
                 await self.hass.async_add_executor_job(self.store.close)
                 self.store = None
@@ -264,10 +265,10 @@ class ZoneBuffer:
         """Log the first failure of each kind (not every retry), raise the repair issue, retry later."""
         if self.problem is None or self.problem.problem != err.problem:
             _LOGGER.warning(
-                "Cannot write the buffer of %s (%s); keeping %d pending writes in memory and retrying every %.0f s",
+                "Cannot write the buffer of %s (%s); keeping %s in memory and retrying every %.0f s",
                 self.entry.title,
                 err,
-                len(self._pending),
+                self.pending,
                 RETRY_S,
             )
             async_buffer_unwritable(self.hass, self.entry, err)

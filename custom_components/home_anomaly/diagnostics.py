@@ -37,7 +37,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: HomeAno
             "buffer": {
                 "problem": buffer.problem.problem if buffer.problem else None,
                 "problem_detail": buffer.problem.detail if buffer.problem else None,
-                "pending_writes": buffer.pending_writes,
+                "pending": buffer.pending,
                 "moved_aside": [str(path) for path in buffer.moved_aside],
                 "open_hour": coordinator.aggregator.hour_start.isoformat(),
             },

@@ -194,12 +194,12 @@ async def test_a_buffer_locked_by_another_process_is_waited_out(
     assert found.translation_key == "buffer_locked"
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)  # the frozen clock outdates HTTP tokens
     assert diagnostics["buffer"]["problem"] == "locked"
-    assert diagnostics["buffer"]["pending_writes"] > 0
+    assert diagnostics["buffer"]["pending"] == "100 readings and 0 closed hours"
     await fire_still_raises(hass)
     await send_temperatures(hass, values[100:])
     await retry(hass, freezer)  # still locked: retried quietly
     assert issue(hass, "unwritable", entry) is not None
-    assert entry.runtime_data.coordinator.buffer.pending_writes > 0
+    assert entry.runtime_data.coordinator.buffer.pending == "202 readings and 0 closed hours"  # + smoke on, off
 
     locker.release()
     await retry(hass, freezer)
@@ -304,3 +304,16 @@ def test_writes_kept_in_memory_are_bounded_by_an_hour() -> None:
     assert [op for op in kept if isinstance(op, ReadingsBatch)] == [open_hour]
     assert len([op for op in kept if isinstance(op, CloseHour)]) == 24
     assert [op.value for op in kept if isinstance(op, SaveState)] == [{"hour": 23}]
+
+
+async def test_stopping_while_locked_says_what_could_not_be_saved(
+    hass: HomeAssistant, entry: MockConfigEntry, caplog: pytest.LogCaptureFixture, locker_cleanup: list[Locker]
+) -> None:
+    await setup_entry(hass, entry)
+    path = integration.store_path(hass, entry.entry_id)
+    locker_cleanup.append(Locker(path))
+    await send_temperatures(hass, [23.0, 23.5])
+    assert await hass.config_entries.async_unload(entry.entry_id)  # one last try, still locked
+    await hass.async_block_till_done()
+    assert any("not save 2 readings and 0 closed hours" in w for w in buffer_warnings(caplog))
+    assert issue(hass, "unwritable", entry) is None  # a zone that is not loaded has nothing to repair

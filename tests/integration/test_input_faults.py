@@ -164,7 +164,7 @@ async def test_a_flood_of_100000_state_changes_loses_none(
     power = [value for sensor, _, value in readings if sensor == 2]
     assert len(power) == changes + 1  # the value at setup plus every change
     assert power[1:] == [0.0 if i % 2 else 200.0 for i in range(changes)]  # in order
-    assert coordinator.buffer.pending_writes == 0
+    assert coordinator.buffer.pending == "0 readings and 0 closed hours"
 
     freezer.move_to("2025-03-10 15:00:00+00:00")
     async_fire_time_changed(hass, dt_util.utcnow())
