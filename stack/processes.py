@@ -54,6 +54,11 @@ class Child:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    @property
+    def exit_code(self) -> int | None:
+        """None while running; ``-signal`` when a signal ended it."""
+        return self.process.poll() if self.process else None
+
     def stop(self, timeout: float = 20.0) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -62,14 +67,19 @@ class Child:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        self._close_log()
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to flush or clean up (a crash, the OOM killer, a power cut)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)  # reaped: no zombie, and exit_code is known at once
+        self._close_log()
+
+    def _close_log(self) -> None:
         if self._log is not None:
             self._log.close()
             self._log = None
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
 
 
 def mosquitto(port: int, work_dir: Path) -> Child:

@@ -125,6 +125,17 @@ class Stack:
         if self.hass is not None:
             self.hass.stop(timeout=60)
 
+    def kill_home_assistant(self) -> None:
+        """SIGKILL Home Assistant: no stop event, so nothing the integration still holds in memory is saved.
+
+        ``hass`` keeps the dead child (its log and exit code stay readable) until ``start_home_assistant``.
+        """
+        if self.hass is not None:
+            self.hass.kill()
+            # The kernel closes the listening socket at exit; waiting for it means a restart cannot
+            # mistake a half-dead process for the new one.
+            wait_for(lambda: not port_open(self.ha_port), 10, "Home Assistant's port to close")
+
     def stop(self) -> None:
         for child in (self.simulator, self.hass, self.broker):
             if child is not None:

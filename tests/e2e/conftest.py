@@ -28,9 +28,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Generator[Stack]:
 
 @pytest.fixture(autouse=True)
 def timed(request: pytest.FixtureRequest) -> Generator[None]:
-    started = time.monotonic()
+    started, first_step = time.monotonic(), len(DURATIONS)
     yield
-    DURATIONS.append((request.node.name, time.monotonic() - started))
+    DURATIONS.insert(first_step, (request.node.name, time.monotonic() - started))  # above its steps
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -38,6 +38,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("end-to-end scenario durations")
         for name, seconds in DURATIONS:
             terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
+
+
+def record(step: str, seconds: float) -> None:
+    """A step inside the running scenario, listed under it in the summary."""
+    DURATIONS.append((f"  {step}", seconds))
 
 
 def log_text(path: Path | None) -> str:
