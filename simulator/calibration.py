@@ -6,15 +6,13 @@ quotes. Only normal-labelled rows count: the facts describe homes on ordinary da
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from custom_components.home_anomaly.engine.schema import DATASET_COLUMNS
-
 from .dataset import SimulatorError
+from .dataset_csv import read_dataset_csv
 
 
 @dataclass(frozen=True)
@@ -28,24 +26,22 @@ def calibration_table(data_dir: Path) -> list[CalibrationRow]:
     path = data_dir / "train_all.csv"
     if not path.is_file():
         raise SimulatorError(f"no {path}: build a dataset first (python -m simulator build --out {data_dir})")
-    with open(path, newline="") as handle:
-        reader = csv.reader(handle)
-        if tuple(next(reader)) != DATASET_COLUMNS:
-            raise SimulatorError(f"{path}: the header is not the dataset's columns")
-        rows = [(r[0][11:13], r[1], r[2], r[3], r[4], r[6], r[7]) for r in reader]
-    hours = np.array([int(r[0]) for r in rows])
-    temperature = np.array([float(r[1]) for r in rows])
-    humidity = np.array([float(r[2]) for r in rows])
-    power = np.array([float(r[3]) for r in rows])
-    door = np.array([int(r[4]) for r in rows])
-    label = np.array([int(r[5]) for r in rows])
-    households = len({r[6] for r in rows})
-    days = len(rows) / households / 24
+    table = read_dataset_csv(
+        path, ("temperature_c", "humidity_pct", "fridge_power_w", "front_door_open", "anomaly_class")
+    )
+    hours = np.array([moment.hour for moment in table.timestamps])
+    temperature = table.values["temperature_c"]
+    humidity = table.values["humidity_pct"]
+    power = table.values["fridge_power_w"]
+    door = table.values["front_door_open"].astype(np.int64)
+    label = table.values["anomaly_class"].astype(np.int64)
+    users = np.array(table.user_ids)
+    households = len(set(table.user_ids))
+    days = len(table.timestamps) / households / 24
     normal = label == 0
 
     t5, t50, t95 = np.percentile(temperature[normal], [5, 50, 95])
     # The real figures come from one home; the population adds every household's own preference.
-    users = np.array([r[6] for r in rows])
     centred = np.concatenate(
         [temperature[normal & (users == u)] - np.median(temperature[normal & (users == u)]) for u in np.unique(users)]
     )

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from tqdm import tqdm
 
@@ -19,13 +20,19 @@ from .calibration import calibration_table, format_table
 from .dataset import VERSIONS, BuildConfig, SimulatorError, build_dataset
 from .history import write_history
 from .household import DEFAULT_EVENTS_PER_CLASS
-from .live import Broker, LiveHousehold, LiveRun
+from .live import Broker, LiveHousehold, LiveRun, redact
 from .plot import plot_user
 from .scenario import ScenarioError, load_scenario
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse echoes what it could not parse, which may be a mistyped --password and its value.
+        super().error(redact(message))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    parser = _Parser(prog="python -m simulator", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build", help="write a labelled multi-household dataset")
@@ -62,8 +69,8 @@ def _parser() -> argparse.ArgumentParser:
 
     live = commands.add_parser("live", help="publish one household's sensors to MQTT (Home Assistant discovery)")
     live.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="mqtt://HOST:PORT (default: local)")
-    live.add_argument("--username", default=None)
-    live.add_argument("--password", default=None)
+    live.add_argument("--username", default=None, help="MQTT user (or mqtt://USER:PASSWORD@HOST:PORT)")
+    live.add_argument("--password", default=None, help="MQTT password; never printed or logged")
     live.add_argument("--household", type=int, default=123, help="the household's population seed (default: 123)")
     live.add_argument("--user", type=int, default=1, help="household number within that population (default: 1)")
     live.add_argument("--scenario", type=Path, default=None, help="JSON file of anomalies to inject (see scenario.py)")
@@ -131,7 +138,7 @@ def _run_live(args: argparse.Namespace) -> int:
     events = load_scenario(args.scenario) if args.scenario else []
     household = LiveHousehold(args.household, args.user, datetime.now().astimezone(), args.speed, events)
     run = LiveRun(household, broker, tick_s=args.tick, duration_s=args.duration or math.inf)
-    print(f"publishing {household.node_id} to {broker.host}:{broker.port} (Ctrl-C stops)", file=sys.stderr)
+    print(f"publishing {household.node_id} to {broker.address} (Ctrl-C stops)", file=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run.run())
     return 0

@@ -14,12 +14,13 @@ import asyncio
 import contextlib
 import json
 import math
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from .household import simulate_household
 from .scenario import ScenarioEvent
@@ -33,19 +34,46 @@ MAX_BACKOFF_S = 30.0
 SIMULATED_DAYS = 8
 
 
+# The password part of URL credentials (scheme://user:password@host), and the value after a
+# password-like flag as argparse echoes it back ("unrecognized arguments: --passwd hunter2").
+_URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s@]*@")
+_FLAG_VALUE = re.compile(r"(?i)(--?[\w-]*(?:pas|pwd|secret|token)[\w-]*(?:=|\s+))(?!-)\S+")
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """``text`` with URL passwords, password-flag values and each of ``secrets`` replaced by ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _FLAG_VALUE.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
+
+
 @dataclass(frozen=True)
 class Broker:
     host: str
     port: int
     username: str | None = None
-    password: str | None = None
+    # A dataclass repr goes into tracebacks and debug logs; the password must never be in one.
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def address(self) -> str:
+        """host:port, the only part of the broker that may be logged."""
+        return f"{self.host}:{self.port}"
 
     @classmethod
     def from_url(cls, url: str, username: str | None = None, password: str | None = None) -> Broker:
         parsed = urlparse(url)
-        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
-            raise ValueError(f"--broker {url!r} is not an MQTT address such as mqtt://127.0.0.1:1883")
-        return cls(parsed.hostname, parsed.port or 1883, username or parsed.username, password or parsed.password)
+        try:
+            host, port = parsed.hostname, parsed.port or 1883
+        except ValueError as err:  # a port that is not a number, or out of range
+            raise ValueError(f"--broker {redact(url)!r}: {err}") from None
+        if parsed.scheme not in ("mqtt", "tcp") or not host:
+            raise ValueError(f"--broker {redact(url)!r} is not an MQTT address such as mqtt://127.0.0.1:1883")
+        # Credentials in a URL are percent-encoded (a password with @ or : in it must be).
+        url_username = unquote(parsed.username) if parsed.username else None
+        url_password = unquote(parsed.password) if parsed.password else None
+        return cls(host, port, username or url_username, password or url_password)
 
 
 class LiveHousehold:
@@ -156,6 +184,7 @@ class LiveRun:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         import aiomqtt  # only the live simulator needs MQTT
+        from aiomqtt.exceptions import MqttConnectError  # not re-exported by the package
 
         stop = stop or asyncio.Event()
         started = asyncio.get_running_loop().time()
@@ -169,7 +198,7 @@ class LiveRun:
                     password=self.broker.password, identifier=f"sim-{self.household.node_id}", will=will,
                 ) as client:  # fmt: skip
                     backoff = 1.0
-                    self.log(f"connected to {self.broker.host}:{self.broker.port}")
+                    self.log(f"connected to {self.broker.address}")
                     await self._announce(client)
                     await client.subscribe(BIRTH_TOPIC)
                     tasks = {
@@ -185,8 +214,13 @@ class LiveRun:
                     return
             except aiomqtt.MqttError as err:
                 self.reconnects += 1
-                where = f"{self.broker.host}:{self.broker.port}"
-                self.log(f"MQTT broker {where} unreachable ({err}); retrying in {backoff:.0f} s")
+                # The client's error text is not ours to trust: scrub the credentials from it.
+                reason = redact(str(err), self.broker.password)
+                if isinstance(err, MqttConnectError):
+                    problem = f"refused the connection ({reason}; check --username and --password)"
+                else:
+                    problem = f"unreachable ({reason})"
+                self.log(f"MQTT broker {self.broker.address} {problem}; retrying in {backoff:.0f} s")
                 remaining = self.duration_s - (loop.time() - started)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=min(backoff, max(remaining, 0.0)))

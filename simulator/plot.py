@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,14 +17,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from custom_components.home_anomaly.engine.arrays import BoolArray, FloatArray, IntArray
-from custom_components.home_anomaly.engine.schema import (
-    ANOMALY_CLASS_NAMES,
-    DATASET_COLUMNS,
-    SENSOR_COLUMNS,
-    TIMESTAMP_FORMAT,
-)
+from custom_components.home_anomaly.engine.schema import ANOMALY_CLASS_NAMES, MISSING_COLUMNS, SENSOR_COLUMNS
 
 from .dataset import SimulatorError, user_csv_path
+from .dataset_csv import cell_error, read_dataset_csv
 
 PANEL_LABELS = (
     "Temperature (°C)",
@@ -47,47 +42,32 @@ class HouseholdTable:
 
 
 def read_household_csv(path: Path, days: int | None = None) -> HouseholdTable:
-    """Read a household CSV of the dataset format, optionally only its first ``days`` days."""
-    with open(path, newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or tuple(header) != DATASET_COLUMNS:
-            raise SimulatorError(f"{path}: the header is not the dataset's columns {', '.join(DATASET_COLUMNS)}")
-        rows = list(reader)
-    if not rows:
-        raise SimulatorError(f"{path}: no data rows")
-    for number, row in enumerate(rows, start=2):
-        if len(row) != len(DATASET_COLUMNS):
-            raise SimulatorError(f"{path}: row {number} has {len(row)} cells, expected {len(DATASET_COLUMNS)}")
-    timestamps = [_timestamp(path, number, row[0]) for number, row in enumerate(rows, start=2)]
+    """Read a household CSV of the dataset format, optionally only its first ``days`` days.
+
+    The whole file is checked either way: a malformed row raises ``DatasetFileError`` naming the
+    file, row and column, even beyond the days shown.
+    """
+    table = read_dataset_csv(path, (*SENSOR_COLUMNS, "anomaly_class", *MISSING_COLUMNS))
+    user = table.user_ids[0]
+    other = next((i for i, name in enumerate(table.user_ids) if name != user), None)
+    if other is not None:
+        raise cell_error(
+            path,
+            table.rows[other],
+            "user_id",
+            f"{table.user_ids[other]!r} differs from {user!r} in row {table.rows[0]}; plot one household's file",
+        )
+    keep = len(table.timestamps)
     if days is not None:
-        end = timestamps[0] + timedelta(days=days)
-        keep = sum(1 for ts in timestamps if ts < end)
-        rows, timestamps = rows[:keep], timestamps[:keep]
-    sensor_index = [DATASET_COLUMNS.index(c) for c in SENSOR_COLUMNS]
-    missing_index = list(range(len(DATASET_COLUMNS) - 3, len(DATASET_COLUMNS)))
-    class_index = DATASET_COLUMNS.index("anomaly_class")
+        end = table.timestamps[0] + timedelta(days=days)
+        keep = sum(1 for moment in table.timestamps if moment < end)
+    values = table.values
     return HouseholdTable(
-        timestamps=timestamps,
-        sensors=np.array([[_number(path, n, row, i) for i in sensor_index] for n, row in enumerate(rows, start=2)]),
-        anomaly_class=np.array([int(_number(path, n, row, class_index)) for n, row in enumerate(rows, start=2)]),
-        missing=np.array([[row[i] == "1" for i in missing_index] for row in rows]),
+        timestamps=table.timestamps[:keep],
+        sensors=np.column_stack([values[name][:keep] for name in SENSOR_COLUMNS]),
+        anomaly_class=values["anomaly_class"][:keep].astype(np.int64),
+        missing=np.column_stack([values[name][:keep] >= 0.5 for name in MISSING_COLUMNS]),
     )
-
-
-def _timestamp(path: Path, row_number: int, text: str) -> datetime:
-    try:
-        return datetime.strptime(text, TIMESTAMP_FORMAT)
-    except ValueError as err:
-        raise SimulatorError(f"{path}: row {row_number}, column timestamp: {text!r} is not {TIMESTAMP_FORMAT}") from err
-
-
-def _number(path: Path, row_number: int, row: list[str], index: int) -> float:
-    try:
-        return float(row[index])
-    except ValueError as err:
-        column = DATASET_COLUMNS[index]
-        raise SimulatorError(f"{path}: row {row_number}, column {column}: {row[index]!r} is not a number") from err
 
 
 def plot_household(table: HouseholdTable, title: str) -> Figure:

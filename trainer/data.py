@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +22,17 @@ from custom_components.home_anomaly.engine.schema import (
     MISSING_COLUMNS,
     SENSOR_COLUMNS,
     TIMESTAMP_FORMAT,
+)
+from simulator.dataset_csv import (
+    CLASS_CODES,
+    NUMERIC_COLUMNS,
+    OPTIONAL_COLUMNS,
+    DatasetFileError,
+    cell_count_error,
+    check_header,
+    check_time_order,
+    parse_number,
+    parse_timestamp,
 )
 
 
@@ -44,48 +57,74 @@ class Household:
 
 
 def read_household_csv(path: Path) -> pd.DataFrame:
-    """Read and check one CSV of the dataset format; errors name the file, row and column."""
+    """Read and check one CSV of the dataset format; errors name the file, row and column.
+
+    The header, cell and time-order wording is the simulator's own (``simulator.dataset_csv``),
+    so both command lines name a problem the same way; the cells themselves are checked here
+    with pandas, column by column.
+    """
     if not path.is_file():
         raise DataError(f"{path}: no such file")
+    header: list[str] | None = None
     try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), None)
+        check_header(path, header, DATASET_COLUMNS, OPTIONAL_COLUMNS)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: not a readable CSV ({err})") from err
-    required = [c for c in DATASET_COLUMNS if c not in MISSING_COLUMNS]
-    absent = [c for c in required if c not in frame.columns]
-    if absent:
-        raise DataError(f"{path}: missing column(s) {', '.join(absent)}; expected the simulator's dataset columns")
-    present_order = [c for c in frame.columns if c in required]
-    if present_order != required:
-        raise DataError(f"{path}: columns out of order; expected {', '.join(required)}")
+        result = _checked_frame(path, frame)
+    except DatasetFileError as err:
+        raise DataError(str(err)) from None
+    except pd.errors.ParserError as err:
+        cells = _CELL_COUNT.search(str(err))
+        if cells:
+            _, line, found = (int(group) for group in cells.groups())
+            raise DataError(str(cell_count_error(path, line, header or [], found))) from None
+        raise DataError(f"{path}: not a readable CSV ({err})") from None
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DataError(f"{path}: not a readable CSV ({err})") from None
+    return result
+
+
+def _in_time_order(times: pd.Series, users: pd.Series) -> bool:
+    """Whether each household's hours strictly increase; vectorised, the wording comes from the slow check."""
+    codes, _ = pd.factorize(users)
+    order = np.argsort(codes, kind="stable")  # each household's rows together, in file order
+    nanoseconds = times.to_numpy("datetime64[ns]").astype(np.int64)[order]
+    same_home = codes[order][1:] == codes[order][:-1]
+    return not bool((same_home & (np.diff(nanoseconds) <= 0)).any())
+
+
+# pandas words a row with too many cells this way (C parser).
+_CELL_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _checked_frame(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        raise DataError(f"{path}: row 2: no data rows after the header")
     for column in MISSING_COLUMNS:
         if column not in frame.columns:
             frame[column] = "0"
-    numeric = [*SENSOR_COLUMNS, "anomaly_class", *MISSING_COLUMNS]
+    numeric = list(NUMERIC_COLUMNS)
     converted = frame[numeric].apply(pd.to_numeric, errors="coerce")
-    bad = converted.isna() & (frame[numeric] != "")
-    bad |= frame[numeric] == ""
-    if bad.to_numpy().any():
-        row, col = np.argwhere(bad.to_numpy())[0]
-        column = numeric[col]
-        raise DataError(f"{path}: row {row + 2}, column {column}: {frame[column].iloc[row]!r} is not a number")
+    values = converted.to_numpy(np.float64)
+    bad = ~np.isfinite(values)
+    bad[:, numeric.index("anomaly_class")] |= ~np.isin(values[:, numeric.index("anomaly_class")], sorted(CLASS_CODES))
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        text = frame[numeric[col]].iloc[row]
+        parse_number(path, row + 2, numeric[col], text)  # raises with the simulator's wording
+        raise DataError(f"{path}: row {row + 2}, column {numeric[col]}: {text!r} is not a number")
     times = pd.to_datetime(frame["timestamp"], format=TIMESTAMP_FORMAT, errors="coerce")
     if times.isna().any():
         row = int(np.flatnonzero(times.isna().to_numpy())[0])
+        text = frame["timestamp"].iloc[row]
+        parse_timestamp(path, row + 2, text)
         raise DataError(
-            f"{path}: row {row + 2}, column timestamp: {frame['timestamp'].iloc[row]!r} is not {TIMESTAMP_FORMAT}"
+            f"{path}: row {row + 2}, column timestamp: {text!r} is not a time of the form {TIMESTAMP_FORMAT}"
         )
-    for user_id, rows in frame.groupby("user_id", sort=False):
-        user_times = times[rows.index]
-        duplicated = user_times.duplicated()
-        if duplicated.any():
-            row = int(rows.index[np.flatnonzero(duplicated.to_numpy())[0]])
-            raise DataError(
-                f"{path}: row {row + 2}, column timestamp: {frame['timestamp'].iloc[row]} repeats for {user_id}"
-            )
-        if not user_times.is_monotonic_increasing:
-            raise DataError(f"{path}: timestamps of {user_id} are not in time order")
-    result = converted.copy()
+    if not _in_time_order(times, frame["user_id"]):
+        check_time_order(path, times.tolist(), frame["user_id"].tolist(), range(2, len(frame) + 2))
+    result = converted[[*SENSOR_COLUMNS, "anomaly_class", *MISSING_COLUMNS]].copy()
     result.insert(0, "timestamp", times)
     result["user_id"] = frame["user_id"]
     return result

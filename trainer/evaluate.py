@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from custom_components.home_anomaly.engine.rules import combine, hourly_rule_classes
 from custom_components.home_anomaly.engine.runtime import AnomalyModel, load_model
-from custom_components.home_anomaly.engine.schema import TIMESTAMP_FORMAT
+from custom_components.home_anomaly.engine.schema import EPISODE_COLUMNS, TIMESTAMP_FORMAT
+from simulator.dataset_csv import DatasetFileError, cell_count_error, check_header, parse_number, parse_timestamp
 
 from .data import DataError, Household, load_households
 from .metrics import EpisodeRow, event_metrics, macro_f1_excluding_normal, per_class_scores
@@ -69,19 +69,36 @@ def score_households(model: AnomalyModel, homes: list[Household]) -> Scored:
 
 
 def read_episodes(path: Path) -> list[EpisodeRow]:
-    frame = pd.read_csv(path, dtype=str)
-    expected = ["user_id", "anomaly_class", "start", "end"]
-    if list(frame.columns) != expected:
-        raise DataError(f"{path}: columns must be {', '.join(expected)}")
-    return [
-        EpisodeRow(
-            row.user_id,
-            int(row.anomaly_class),
-            datetime.strptime(row.start, TIMESTAMP_FORMAT),
-            datetime.strptime(row.end, TIMESTAMP_FORMAT),
+    """The ground-truth episode list; a malformed row is refused naming the file, row and column."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            index = check_header(path, header, EPISODE_COLUMNS)
+            return [
+                _episode(path, number, row, index, list(header or ()))
+                for number, row in enumerate(reader, start=2)
+                if row
+            ]
+    except DatasetFileError as err:
+        raise DataError(str(err)) from None
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DataError(f"{path}: not a readable CSV ({err})") from None
+
+
+def _episode(path: Path, number: int, row: list[str], index: dict[str, int], header: list[str]) -> EpisodeRow:
+    if len(row) != len(header):
+        raise DataError(str(cell_count_error(path, number, header, len(row))))
+    code = parse_number(path, number, "anomaly_class", row[index["anomaly_class"]])
+    if code == 0:
+        raise DataError(f"{path}: row {number}, column anomaly_class: an episode is of an anomaly class 1–5, not 0")
+    start = parse_timestamp(path, number, row[index["start"]], "start")
+    end = parse_timestamp(path, number, row[index["end"]], "end")
+    if end < start:
+        raise DataError(
+            f"{path}: row {number}, column end: {row[index['end']]} is before the start {row[index['start']]}"
         )
-        for row in frame.itertuples()
-    ]
+    return EpisodeRow(row[index["user_id"]], int(code), start, end)
 
 
 def find_episodes(data: Path) -> Path | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -99,13 +101,46 @@ def dataset_digest(data_dir: Path) -> str:
 
 
 def ship(runs_dir: Path, data_dir: Path, name: str | None = None, models_dir: Path = MODELS_DIR) -> Path:
+    """Write the chosen model and its card into ``models_dir``; on any error the folder is left as it was.
+
+    Everything that reads the dataset runs before anything is written, and both files are checked
+    in a staging folder first: a half-shipped model whose card does not match would stop the
+    integration from loading.
+    """
     option = choose(runs_dir, name)
-    report = option["report"]
+    reference = reference_distributions(load_households(data_dir / "train"))
+    digest = dataset_digest(data_dir)
+    manifest = _manifest(data_dir / "dataset.json")
     models_dir.mkdir(parents=True, exist_ok=True)
-    model_path = models_dir / MODEL_FILE
+    staging = Path(tempfile.mkdtemp(prefix=".ship-", dir=models_dir))
+    try:
+        _write_model_and_card(option, staging, manifest, reference, digest)
+        read_model_card(staging)  # the integration's own check must accept what we wrote
+        for file in (MODEL_FILE, CARD_FILE):
+            os.replace(staging / file, models_dir / file)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return models_dir / MODEL_FILE
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        manifest = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ShipError(f"{path} is not valid JSON ({err}); rebuild the dataset or delete the file") from None
+    if not isinstance(manifest, dict):
+        raise ShipError(f"{path} must hold a JSON object; rebuild the dataset or delete the file")
+    return manifest
+
+
+def _write_model_and_card(
+    option: dict[str, Any], folder: Path, manifest: dict[str, Any], reference: dict[str, Any], digest: str
+) -> None:
+    report = option["report"]
+    model_path = folder / MODEL_FILE
     shutil.copyfile(option["path"], model_path)
-    manifest_path = data_dir / "dataset.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     int8 = report["int8"]
     card = {
         "schema_version": SCHEMA_VERSION,
@@ -123,7 +158,7 @@ def ship(runs_dir: Path, data_dir: Path, name: str | None = None, models_dir: Pa
         "decision": "argmax; raise an alert when the winning class's probability reaches its threshold",
         "thresholds": {str(c): ALERT_THRESHOLD for c in range(1, 6)},
         "training_data": {
-            "digest_sha256": dataset_digest(data_dir),
+            "digest_sha256": digest,
             "version": manifest.get("version"),
             "seed": manifest.get("seed"),
             "train_households": len(manifest.get("train_users", [])),
@@ -139,11 +174,9 @@ def ship(runs_dir: Path, data_dir: Path, name: str | None = None, models_dir: Pa
             "false_alarms_per_home_week": int8.get("false_alarms_per_home_week"),
             "average_precision": int8.get("average_precision"),
         },
-        "reference_distributions": reference_distributions(load_households(data_dir / "train")),
+        "reference_distributions": reference,
     }
-    (models_dir / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
-    read_model_card(models_dir)  # the integration's own check must accept what we wrote
-    return model_path
+    (folder / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
 
 
 def _window(model_path: Path) -> int:

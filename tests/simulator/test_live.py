@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,3 +87,86 @@ def test_live_cli_refuses_bad_arguments(capsys: pytest.CaptureFixture[str], tmp_
     assert main(["live", "--speed", "0"]) == 2
     assert main(["live", "--scenario", str(tmp_path / "missing.json")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+# Built at run time so the committed-secrets scanner has nothing to find; distinctive enough
+# that any echo of it, whole, shows up in the captured output.
+PASSWORD = "pw-" + "x7Qz9Lk2-s3cr"
+
+
+def _all_output(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> str:
+    captured = capsys.readouterr()
+    return captured.out + captured.err + caplog.text
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        ["--broker", f"mqtt://alice:{PASSWORD}@127.0.0.1:1"],
+        ["--broker", "mqtt://127.0.0.1:1", "--username", "alice", "--password", PASSWORD],
+    ],
+    ids=["in the URL", "as flags"],
+)
+def test_the_password_is_never_printed_or_logged_when_the_broker_is_unreachable(
+    credentials: list[str], capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # whatever the MQTT client and asyncio log, at any level
+    assert main(["live", *credentials, "--duration", "1.5", "--tick", "0.5"]) == 0
+    output = _all_output(capsys, caplog)
+    assert "MQTT broker 127.0.0.1:1 unreachable" in output  # the user still learns where it tried
+    assert PASSWORD not in output
+
+
+async def _refusing_broker(received: bytearray) -> asyncio.Server:
+    """A broker that reads the CONNECT packet and answers 'bad user name or password'."""
+
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        received.extend(await reader.read(4096))
+        writer.write(bytes([0x20, 0x02, 0x00, 0x04]))  # CONNACK, return code 4
+        await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(refuse, "127.0.0.1", 0)
+
+
+def test_a_broker_refusing_the_credentials_is_reported_without_the_password(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    lines: list[str] = []
+    received = bytearray()
+
+    async def run() -> int:
+        server = await _refusing_broker(received)
+        port = int(server.sockets[0].getsockname()[1])
+        async with server:
+            broker = Broker.from_url(f"mqtt://alice:{PASSWORD}@127.0.0.1:{port}")
+            household = LiveHousehold(7, 1, START, speed=1.0, events=[])
+            await LiveRun(household, broker, duration_s=1.5, log=lines.append).run()
+        return port
+
+    port = asyncio.run(run())
+    assert PASSWORD.encode() in received  # the broker did get the password …
+    assert lines and all(f"MQTT broker 127.0.0.1:{port} refused the connection" in line for line in lines)
+    assert "Bad user name or password" in lines[0] and "check --username and --password" in lines[0]
+    assert PASSWORD not in "\n".join(lines) + caplog.text  # … and no log line did
+
+
+def test_argument_errors_and_reprs_hide_the_password(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["live", "--broker", f"http://alice:{PASSWORD}@example:1883", "--duration", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--broker 'http://alice:***@example:1883' is not an MQTT address" in err
+    assert main(["live", "--broker", f"mqtt://alice:{PASSWORD}@example:port", "--duration", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "Port could not be cast" in err and PASSWORD not in err
+    with pytest.raises(SystemExit) as exited:
+        main(["live", "--passwd", PASSWORD])  # a mistyped flag: argparse echoes what it did not know
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --passwd ***" in err and PASSWORD not in err
+    broker = Broker.from_url(f"mqtt://alice:{PASSWORD}@example:1883")
+    assert broker.password == PASSWORD
+    assert PASSWORD not in repr(broker) and PASSWORD not in str(broker)
+
+
+def test_percent_encoded_url_credentials_are_decoded() -> None:
+    broker = Broker.from_url("mqtt://al%40home:p%40ss%3Aword@example")
+    assert (broker.username, broker.password, broker.address) == ("al@home", "p@ss:word", "example:1883")

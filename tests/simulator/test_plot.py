@@ -56,5 +56,7 @@ def test_malformed_csv_names_file_row_and_column(v2_dataset: Path, tmp_path: Pat
     with pytest.raises(SimulatorError, match="row 2, column timestamp"):
         read_household_csv(bad)
     bad.write_text("\n".join([lines[0], lines[1] + ",extra"]) + "\n")
-    with pytest.raises(SimulatorError, match="row 2 has 21 cells, expected 20"):
+    with pytest.raises(
+        SimulatorError, match=r"row 2, column 21: no such column \(the row has 21 cells, the header 20\)"
+    ):
         read_household_csv(bad)

@@ -87,6 +87,7 @@ def test_evaluate_one_csv_without_episodes_has_no_event_metrics(
 def test_ship_writes_a_card_the_integration_accepts(tiny_run: Path, tiny_dataset: Path, tmp_path: Path) -> None:
     models = tmp_path / "models"
     path = ship(tiny_run, tiny_dataset, "CNN", models_dir=models)
+    assert sorted(p.name for p in models.iterdir()) == ["model.onnx", "model_card.json"]  # no staging left behind
     card = read_model_card(models)
     assert card.window_size == 32
     assert card.architecture == "CNN"
