@@ -19,7 +19,7 @@ class HomeAssistantError(RuntimeError):
 @dataclass
 class HomeAssistantClient:
     base_url: str
-    token: str
+    token: str = field(repr=False)  # a long-lived access token: never in a repr or a failing assertion
     session: aiohttp.ClientSession
     websocket: aiohttp.ClientWebSocketResponse | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
