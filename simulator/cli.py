@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import math
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -20,7 +21,7 @@ from .calibration import calibration_table, format_table
 from .dataset import VERSIONS, BuildConfig, SimulatorError, build_dataset
 from .history import write_history
 from .household import DEFAULT_EVENTS_PER_CLASS
-from .live import Broker, LiveHousehold, LiveRun, redact
+from .live import PASSWORD_VARIABLE, Broker, LiveHousehold, LiveRun, redact
 from .plot import plot_user
 from .scenario import ScenarioError, load_scenario
 
@@ -70,7 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     live = commands.add_parser("live", help="publish one household's sensors to MQTT (Home Assistant discovery)")
     live.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="mqtt://HOST:PORT (default: local)")
     live.add_argument("--username", default=None, help="MQTT user (or mqtt://USER:PASSWORD@HOST:PORT)")
-    live.add_argument("--password", default=None, help="MQTT password; never printed or logged")
+    live.add_argument(
+        "--password",
+        default=os.environ.get(PASSWORD_VARIABLE),
+        help=f"MQTT password; never printed or logged (better: set {PASSWORD_VARIABLE}, which no process list shows)",
+    )
     live.add_argument("--household", type=int, default=123, help="the household's population seed (default: 123)")
     live.add_argument("--user", type=int, default=1, help="household number within that population (default: 1)")
     live.add_argument("--scenario", type=Path, default=None, help="JSON file of anomalies to inject (see scenario.py)")

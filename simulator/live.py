@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote, urlparse
 
 from .household import simulate_household
@@ -30,6 +30,7 @@ ROLES = ("temperature", "humidity", "fridge_power", "front_door", "smoke")
 DOOR_OPEN_SECONDS = 5.0  # a scenario door opening: open, then shut again
 DISCOVERY_PREFIX = "homeassistant"
 BIRTH_TOPIC = "homeassistant/status"
+PASSWORD_VARIABLE: Final = "HOME_ANOMALY_MQTT_PASSWORD"  # kept off the command line, which any user can see
 MAX_BACKOFF_S = 30.0
 SIMULATED_DAYS = 8
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
-from simulator.live import Broker, LiveHousehold, LiveRun, discovery_messages, entity_ids
+from simulator.live import PASSWORD_VARIABLE, Broker, LiveHousehold, LiveRun, discovery_messages, entity_ids
 from simulator.scenario import ScenarioError, load_scenario, parse_scenario
 
 START = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
@@ -170,3 +170,15 @@ def test_argument_errors_and_reprs_hide_the_password(capsys: pytest.CaptureFixtu
 def test_percent_encoded_url_credentials_are_decoded() -> None:
     broker = Broker.from_url("mqtt://al%40home:p%40ss%3Aword@example")
     assert (broker.username, broker.password, broker.address) == ("al@home", "p@ss:word", "example:1883")
+
+
+def test_the_password_can_come_from_the_environment_instead_of_the_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from simulator.cli import _parser
+
+    monkeypatch.setenv(PASSWORD_VARIABLE, PASSWORD)
+    args = _parser().parse_args(["live", "--broker", "mqtt://127.0.0.1:1883", "--username", "alice"])
+    assert Broker.from_url(args.broker, args.username, args.password).password == PASSWORD
+    flag = _parser().parse_args(["live", "--username", "alice", "--password", "from-the-flag"])
+    assert flag.password == "from-the-flag"  # an explicit flag still wins
