@@ -74,3 +74,15 @@ def test_auto_prefers_onnxruntime_and_input_shape_is_checked(models: Path) -> No
     with pytest.raises(ModelError, match=r"model input must be \(batch, 32, 15\)"):
         model.predict_proba(np.zeros((2, 30, 15), np.float32))
     assert model.predict_proba(np.zeros((0, 32, 15), np.float32)).shape == (0, 6)
+
+
+def test_a_replaced_model_is_refused_even_when_it_would_run(models: Path) -> None:
+    """A swapped-in model that onnxruntime would happily run is still not the shipped one."""
+    import onnxruntime  # in both environments
+
+    original = (models / "model.onnx").read_bytes()
+    replaced = original + bytes([0xA0, 0x06, 0x01])  # an unknown protobuf field 100 = 1: still a valid model
+    (models / "model.onnx").write_bytes(replaced)
+    onnxruntime.InferenceSession(str(models / "model.onnx"))  # it loads …
+    with pytest.raises(ModelCardError, match="does not match its model card .*reinstall the integration"):
+        read_model_card(models)  # … and is refused

@@ -278,15 +278,6 @@ async def test_a_buffer_of_another_schema_version_is_kept_aside(hass: HomeAssist
         assert db.execute("SELECT value FROM state WHERE key = 'schema_version'").fetchone() == ("99",)
 
 
-def test_problems_are_classified_so_the_repair_says_what_to_do(tmp_path: Path) -> None:
-    path = tmp_path / "buffer.sqlite"
-    path.write_bytes(b"not a database" * 500)
-    with pytest.raises(StoreError) as corrupt:
-        HourlyStore(path)
-    assert corrupt.value.problem == "corrupt"
-    assert str(path) in str(corrupt.value)
-
-
 def test_writes_kept_in_memory_are_bounded_by_an_hour() -> None:
     """A day of an unwritable buffer keeps the day's hours, the open hour's readings and one alert save."""
     start = dt_util.parse_datetime("2025-03-10 00:00:00+00:00")
