@@ -133,6 +133,7 @@ class ZoneBuffer:
         self._lock = asyncio.Lock()
         self._closed = False
         self._cancel_retry: CALLBACK_TYPE | None = None
+        self._fresh_file = False
 
     @property
     def pending(self) -> str:
@@ -222,13 +223,15 @@ class ZoneBuffer:
                 await self._handle(error)
                 if self.store is None or self.problem is not None:
                     return
+            else:
+                self._fresh_file = False
         if self.problem is not None:
             self._recovered()
 
     # --- problems ------------------------------------------------------------------------------
 
     async def _handle(self, err: StoreError) -> None:
-        if err.problem != "corrupt":
+        if err.problem != "corrupt" or self._fresh_file:  # a new file failing too: a failing disk, wait
             self._failed(err)
             return
         assert self.store is not None
@@ -236,6 +239,7 @@ class ZoneBuffer:
         await self.hass.async_add_executor_job(broken.close)
         moved = await self.hass.async_add_executor_job(move_aside, self.path, dt_util.utcnow())
         if await self.async_open():
+            self._fresh_file = True  # until a write to it succeeds
             self._rebuilt(moved, "while running")
             await self._refill()
 

@@ -173,6 +173,31 @@ async def test_corruption_found_while_running_keeps_the_failed_readings(
     assert len(buffer_warnings(caplog)) == 1
 
 
+async def test_a_disk_that_keeps_corrupting_is_not_answered_with_a_new_file_every_retry(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    freezer.move_to("2025-03-10 14:10:00+00:00")
+    await setup_entry(hass, entry)
+    path = integration.store_path(hass, entry.entry_id)
+
+    def always_malformed(store: HourlyStore, readings: Any) -> None:
+        raise StoreError(store.path, "corrupt", "database disk image is malformed")
+
+    with patch.object(HourlyStore, "add_readings", always_malformed):
+        await send_temperatures(hass, [24.0])
+        for _ in range(5):
+            await retry(hass, freezer)
+        assert len(list(path.parent.glob(f"{path.name}.corrupt-*"))) == 1  # one rebuild, then it waits
+        found = issue(hass, "unwritable", entry)
+        assert found is not None
+        assert found.translation_key == "buffer_corrupt"  # "check or replace the storage device"
+        assert entry.runtime_data.coordinator.buffer.pending == "1 readings and 0 closed hours"
+    await retry(hass, freezer)  # the device behaves again
+    assert issue(hass, "unwritable", entry) is None
+    assert stored_temperatures(path)[-1] == 24.0
+    assert len(buffer_warnings(caplog)) == 3  # rebuilt; keeps failing; writable again
+
+
 async def test_a_buffer_locked_by_another_process_is_waited_out(
     hass: HomeAssistant,
     entry: MockConfigEntry,
