@@ -92,12 +92,12 @@ def still_needed(operations: list[Operation]) -> list[Operation]:
     ]
 
 
-def open_store(path: Path, now: datetime) -> tuple[HourlyStore, Path | None]:
-    """Open the buffer; a corrupt one is moved aside first. Returns where it went, if it was."""
+def open_store(path: Path, now: datetime, may_move: bool) -> tuple[HourlyStore, Path | None]:
+    """Open the buffer; a corrupt one is moved aside first (if ``may_move``). Returns where it went."""
     try:
         return HourlyStore(path), None
     except StoreError as err:
-        if err.problem != "corrupt":
+        if err.problem != "corrupt" or not may_move:
             raise
         moved = move_aside(path, now)
     return HourlyStore(path), moved
@@ -119,7 +119,7 @@ class ZoneBuffer:
         hass: HomeAssistant,
         entry: Any,
         path: Path,
-        on_rebuilt: Callable[[HourlyStore], Awaitable[None]],
+        on_opened: Callable[[HourlyStore, bool], Awaitable[None]],
     ) -> None:
         self.hass = hass
         self.entry = entry
@@ -127,13 +127,15 @@ class ZoneBuffer:
         self.store: HourlyStore | None = None
         self.problem: StoreError | None = None  # shown in diagnostics while it lasts
         self.moved_aside: list[Path] = []
-        self._on_rebuilt = on_rebuilt
+        self._on_opened = on_opened
         self._pending: list[Operation] = []
         self._flush_scheduled = False
         self._lock = asyncio.Lock()
         self._closed = False
         self._cancel_retry: CALLBACK_TYPE | None = None
-        self._fresh_file = False
+        # The write the executor is doing: Home Assistant cancels background tasks before it
+        # stops integrations, so a cancelled flush leaves it here for async_close to collect.
+        self._in_flight: tuple[asyncio.Future[tuple[int, StoreError | None]], list[Operation]] | None = None
 
     @property
     def pending(self) -> str:
@@ -142,10 +144,20 @@ class ZoneBuffer:
         hours = sum(1 for op in self._pending if isinstance(op, CloseHour))
         return f"{readings} readings and {hours} closed hours"
 
+    @callback
+    def unwritten_hours(self) -> list[HourlySample]:
+        """Closed hours still waiting to be written: scoring uses them while the file cannot take them."""
+        return [op.sample for op in self._pending if isinstance(op, CloseHour)]
+
     async def async_open(self) -> bool:
         """Open the file (moving a corrupt one aside); False while it cannot be opened."""
+        # At most one file is moved aside per run: storage that corrupts every new file is waited
+        # out (and reported), not answered with a new moved-aside file at every retry.
+        may_move = not self.moved_aside
         try:
-            self.store, moved = await self.hass.async_add_executor_job(open_store, self.path, dt_util.utcnow())
+            self.store, moved = await self.hass.async_add_executor_job(
+                open_store, self.path, dt_util.utcnow(), may_move
+            )
         except StoreError as err:
             self._failed(err)
             return False
@@ -209,45 +221,64 @@ class ZoneBuffer:
     async def _drain(self) -> None:
         """Write the queue (the caller holds the lock: one executor job uses the file at a time)."""
         self._flush_scheduled = False
+        await self._collect_in_flight()
         if self.store is None:
             if self._closed or not await self.async_open():
                 return
-            if not await self._refill():  # it could not be opened before: nothing was filled in yet
+            if not await self._opened(fresh=bool(self.moved_aside)):  # opened only now: catch up
                 return
         while self._pending:
             assert self.store is not None
             batch, self._pending = self._pending, []
-            done, error = await self.hass.async_add_executor_job(write_all, self.store, batch)
+            # Not hass.async_add_executor_job: Home Assistant cancels the futures it tracks for
+            # background tasks when it stops, and the result of this write must not be lost.
+            future = self.hass.loop.run_in_executor(None, write_all, self.store, batch)
+            self._in_flight = (future, batch)
+            done, error = await asyncio.shield(future)  # cancelled: async_close collects it
+            self._in_flight = None
             if error is not None:
                 self._pending = still_needed(batch[done:] + self._pending)
                 await self._handle(error)
                 if self.store is None or self.problem is not None:
                     return
-            else:
-                self._fresh_file = False
         if self.problem is not None:
             self._recovered()
 
     # --- problems ------------------------------------------------------------------------------
 
+    async def _collect_in_flight(self) -> None:
+        """Wait for a write whose flush was cancelled, and keep what it could not write (first: the
+        next flush must neither overtake it nor lose track of it)."""
+        if self._in_flight is None:
+            return
+        future, batch = self._in_flight
+        self._in_flight = None
+        done, error = await future
+        if error is not None:
+            self._pending = still_needed(batch[done:] + self._pending)
+
     async def _handle(self, err: StoreError) -> None:
-        if err.problem != "corrupt" or self._fresh_file:  # a new file failing too: a failing disk, wait
+        if err.problem != "corrupt" or self.moved_aside:  # one rebuild per run, then wait (failing storage)
             self._failed(err)
             return
         assert self.store is not None
         broken, self.store = self.store, None
         await self.hass.async_add_executor_job(broken.close)
-        moved = await self.hass.async_add_executor_job(move_aside, self.path, dt_util.utcnow())
+        try:
+            moved = await self.hass.async_add_executor_job(move_aside, self.path, dt_util.utcnow())
+        except StoreError as move_failed:
+            self._failed(move_failed)
+            return
+        self._rebuilt(moved, "while running")
         if await self.async_open():
-            self._fresh_file = True  # until a write to it succeeds
-            self._rebuilt(moved, "while running")
-            await self._refill()
+            await self._opened(fresh=True)
 
-    async def _refill(self) -> bool:
+    async def _opened(self, fresh: bool) -> bool:
+        """Let the coordinator catch up a file opened late (``fresh``: a new, empty one)."""
         assert self.store is not None
         try:
-            await self._on_rebuilt(self.store)
-        except StoreError as err:  # the new file fails too (a failing disk): waited out like any write
+            await self._on_opened(self.store, fresh)
+        except StoreError as err:  # the file fails at once (failing storage): waited out like any write
             self._failed(err)
             return False
         return True
@@ -267,6 +298,7 @@ class ZoneBuffer:
     @callback
     def _failed(self, err: StoreError) -> None:
         """Log the first failure of each kind (not every retry), raise the repair issue, retry later."""
+        self._pending = still_needed(self._pending)  # bounded however long this lasts
         if self.problem is None or self.problem.problem != err.problem:
             _LOGGER.warning(
                 "Cannot write the buffer of %s (%s); keeping %s in memory and retrying every %.0f s",

@@ -10,9 +10,9 @@ inference — runs in the executor.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from .const import (
     SOURCE_KEYS,
 )
 from .engine.alerts import AlertPolicy, AlertTracker, Transition
-from .engine.features import HourAggregator, HourlySample, hour_floor
+from .engine.features import BASELINE_DAYS, HourAggregator, HourlySample, hour_floor
 from .engine.readings import DOOR, SMOKE, read_state
 from .engine.schema import ANOMALY_CLASS_NAMES, AnomalyClass
 from .engine.store import HourlyStore
@@ -49,6 +49,8 @@ from .repairs import async_check_sources
 from .scoring import InferenceError, Score, score_window
 
 _LOGGER = logging.getLogger(__name__)
+MAX_CATCH_UP = timedelta(days=BASELINE_DAYS + 2)  # the most history a window's baseline reads
+MAX_STEP_BACK = timedelta(hours=3)
 RULE_EXPLANATIONS: dict[int, str] = {
     AnomalyClass.DOOR: "The front door was opened during the night window.",
     AnomalyClass.FIRE: "The smoke alarm is on.",
@@ -73,7 +75,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         super().__init__(hass, _LOGGER, config_entry=entry, name=f"{DOMAIN} {entry.title}")
         self.entry = entry
         self.loaded = loaded
-        self.buffer = ZoneBuffer(hass, entry, store_path, self._async_refill)
+        self.buffer = ZoneBuffer(hass, entry, store_path, self._async_opened_late)
         self.sensors: dict[str, int] = {
             entry.data[key]: index for index, key in enumerate(SOURCE_KEYS) if entry.data.get(key)
         }
@@ -85,6 +87,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.unusable_states_logged: set[str] = set()
         self._stopped = False
         self._hourly_scored_until: datetime | None = None
+        self._untrack_hours: CALLBACK_TYPE | None = None
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self.data = Snapshot()
 
@@ -125,8 +128,8 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             self.hass.bus.async_listen(
                 er.EVENT_ENTITY_REGISTRY_UPDATED, self._handle_registry_update, event_filter=self._is_source_update
             ),
-            async_track_utc_time_change(self.hass, self._handle_hour, minute=0, second=0),  # UTC hours
         ]
+        self._track_hours()
         self.entry.async_on_unload(self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._handle_stop))
         self._publish()
 
@@ -140,15 +143,26 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
+        if self._untrack_hours is not None:
+            self._untrack_hours()
+            self._untrack_hours = None
         self._queue_alerts()
         await self.buffer.async_close()
 
     async def _handle_stop(self, _event: Event) -> None:
         await self.async_stop()
 
-    async def _async_refill(self, store: HourlyStore) -> None:
-        """After a corrupt buffer was replaced: history from the recorder, and the alert state."""
-        await async_warm_start(self.hass, store, self.sensors, self.aggregator.hour_start)
+    async def _async_opened_late(self, store: HourlyStore, fresh: bool) -> None:
+        """The buffer opened only after start: a new one replacing a corrupt file (``fresh``), or the
+        zone's own file, which could not be opened at start.
+
+        Either way history comes from the recorder if the file has none; the zone's own file
+        also keeps what it had learned about the home, added to what this run learned since.
+        """
+        if fresh or await self.hass.async_add_executor_job(store.hour_count) == 0:
+            await async_warm_start(self.hass, store, self.sensors, self.aggregator.hour_start)
+        if not fresh:
+            self.tracker.merge_learning(await self.hass.async_add_executor_job(store.get_state, "alerts"))
         self._queue_alerts()
 
     # --- readings ------------------------------------------------------------------------------
@@ -201,6 +215,14 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         key = SOURCE_KEYS[sensor]
         _LOGGER.info("Source %s was renamed to %s; %s follows it", old, new, self.entry.title)
         self.hass.config_entries.async_update_entry(self.entry, data={**self.entry.data, key: new})
+        # The entity platform has already removed the old state and written the new one, before
+        # this listener ran: take the new reading now and withdraw the "gone" issue just raised.
+        state = self.hass.states.get(new)
+        if state is not None:
+            now = dt_util.utcnow()
+            self._roll_to(now)
+            self._add(sensor, now, self._read(new, sensor, state.state))
+        async_check_sources(self.hass, self.entry)
 
     @callback
     def _add(self, sensor: int, moment: datetime, value: float | None, persist: bool = True) -> None:
@@ -214,17 +236,34 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             self.buffer.add_reading(sensor, moment, value)
 
     @callback
-    def _roll_to(self, now: datetime) -> list[HourlySample]:
-        """Close every hour that ended before ``now``."""
-        closed = []
+    def _track_hours(self) -> None:
+        if self._untrack_hours is not None:
+            self._untrack_hours()
+        self._untrack_hours = async_track_utc_time_change(self.hass, self._handle_hour, minute=0, second=0)
+
+    @callback
+    def _roll_to(self, now: datetime) -> None:
+        """Close every hour that ended before ``now``.
+
+        Two clock accidents are bounded: a jump far forward (a board without a clock battery
+        booting before NTP) closes at most ``MAX_CATCH_UP`` of empty hours, and a step back by more
+        than ``MAX_STEP_BACK`` means the clock was wrong before, so the open hour restarts now
+        instead of waiting for a future hour to end.
+        """
+        if now < self.aggregator.hour_start - MAX_STEP_BACK:
+            _LOGGER.warning("The clock went back to %s; %s restarts its open hour there", now, self.entry.title)
+            self.aggregator = HourAggregator(hour_floor(now), self.aggregator.carry_out())
+            if self._untrack_hours is not None:
+                self._track_hours()  # Home Assistant's timer waits for the wall clock to reach its old target
+            return
         while self.aggregator.hour_end <= now:
             sample = self.aggregator.close()
             carried = self.aggregator.carry_out()
             next_hour = self.aggregator.hour_end
             self.buffer.queue(CloseHour(sample, carried, next_hour))
+            if now - next_hour > MAX_CATCH_UP:  # scoring fills a longer gap as missing hours
+                next_hour = hour_floor(now)
             self.aggregator = HourAggregator(next_hour, carried)
-            closed.append(sample)
-        return closed
 
     @callback
     def _apply_rules(self, sensor: int, value: float | None, now: datetime) -> None:
@@ -269,14 +308,14 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         extra = [self.aggregator.latest()] if partial else []
         end = self.aggregator.hour_start
         try:
-            score = await self.buffer.async_read(_scorer(self.loaded, end, extra))
+            score = await self._async_score_window(end, extra)
         except InferenceError as err:  # onnxruntime failing at inference: fall back, keep scoring
             if self.loaded.runtime != "onnxruntime":
                 raise
             _LOGGER.warning("onnxruntime failed at inference (%s); switching to the numpy engine", err)
             reason = f"onnxruntime failed at inference: {err}"
             self.loaded = await async_numpy_fallback(self.hass, self.loaded, reason)
-            score = await self.buffer.async_read(_scorer(self.loaded, end, extra))
+            score = await self._async_score_window(end, extra)
         if score is None or self._stopped:
             return None
         if partial:
@@ -291,6 +330,18 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._apply(transitions)
         self._queue_alerts()
         return score
+
+    async def _async_score_window(self, end: datetime, extra: list[HourlySample]) -> Score | None:
+        """Score from the file plus the closed hours not written yet (a locked or full buffer must
+        not make the model look at an old window again)."""
+        local = dt_util.get_default_time_zone()
+        loaded = self.loaded
+
+        def score(store: HourlyStore) -> Awaitable[Score]:
+            hours = self.buffer.unwritten_hours() + extra  # read on the loop, after the flush
+            return self.hass.async_add_executor_job(score_window, store, loaded, end, hours, local)
+
+        return await self.buffer.async_use(score)
 
     # --- alerts --------------------------------------------------------------------------------
 
@@ -334,11 +385,6 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.data.sources = {c: s.source or "" for c, s in self.tracker.classes.items() if s.active}
         self.data.since = {c: s.since or "" for c, s in self.tracker.classes.items() if s.active}
         self.async_set_updated_data(self.data)
-
-
-def _scorer(loaded: LoadedModel, end: datetime, extra: list[HourlySample]) -> Callable[[HourlyStore], Score]:
-    local = dt_util.get_default_time_zone()
-    return lambda store: score_window(store, loaded, end, extra, local)
 
 
 def _read_saved(store: HourlyStore) -> tuple[Any, datetime | None, list[float | None] | None, list[Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 
-from .engine.features import BASELINE_DAYS, aggregate_readings
+from .engine.features import BASELINE_DAYS, HourlySample, aggregate_readings
 from .engine.readings import parse_reading
 from .engine.store import HourlyStore
 
@@ -38,6 +38,19 @@ async def async_warm_start(
         no_attributes=True,
     )
     states: dict[str, list[Any]] = await get_instance(hass).async_add_executor_job(fetch)
+    samples, carried = await hass.async_add_executor_job(_hours_from_states, states, sensors, open_hour)
+    if samples:
+        added = await hass.async_add_executor_job(store.add_hours, samples)
+        _LOGGER.info("Warm start: imported %d hours of history from the recorder", added)
+    return carried
+
+
+def _hours_from_states(
+    states: dict[str, list[Any]], sensors: dict[str, int], open_hour: datetime
+) -> tuple[list[HourlySample], list[float | None]]:
+    """Hourly samples before ``open_hour``, and each sensor's value at it (in the executor: a chatty
+    plug can have a hundred thousand states in a month)."""
+    carried: list[float | None] = [None] * 5
     readings = [
         (sensors[entity_id], state.last_changed, parse_reading(sensors[entity_id], state.state))
         for entity_id, entity_states in states.items()
@@ -46,15 +59,13 @@ async def async_warm_start(
         if hasattr(state, "last_changed")
     ]
     if not readings:
-        return carried
+        return [], carried
     local = [(sensor, _local(moment, open_hour), value) for sensor, moment, value in readings]
     first_hour = min(moment for _, moment, _ in local).replace(minute=0, second=0, microsecond=0)
     samples = aggregate_readings(local, first_hour, open_hour)
-    added = await hass.async_add_executor_job(store.add_hours, samples)
-    _LOGGER.info("Warm start: imported %d hours of history from the recorder", added)
     for sensor, _moment, value in sorted(local, key=lambda r: r[1]):
         carried[sensor] = value
-    return carried
+    return samples, carried
 
 
 def _local(moment: datetime, like: datetime) -> datetime:

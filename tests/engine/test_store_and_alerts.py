@@ -65,6 +65,26 @@ def test_a_corrupt_file_is_a_store_error_and_is_moved_aside_intact(tmp_path: Pat
     assert moved.read_bytes() == garbage
     assert not path.exists()
     HourlyStore(path).close()  # a fresh buffer opens where the old one was
+    path.write_bytes(garbage)
+    again = move_aside(path, T0)  # the same second: a new name, the first file untouched
+    assert again != moved and moved.read_bytes() == garbage == again.read_bytes()
+
+
+def test_a_buffer_that_cannot_be_moved_aside_is_an_unwritable_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "zone.sqlite"
+    path.write_bytes(b"garbage" * 100)
+
+    def read_only_file_system(self: Path, target: Path) -> Path:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(Path, "rename", read_only_file_system)
+    with pytest.raises(StoreError) as raised:
+        move_aside(path, T0)
+    assert raised.value.problem == "unwritable"
+    assert "Read-only file system" in str(raised.value)
+    assert path.read_bytes() == b"garbage" * 100
 
 
 NORMAL = [0.97, 0.01, 0.01, 0.005, 0.003, 0.002]

@@ -7,10 +7,12 @@ is gone every reading and hour reaches the file.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Generator
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +28,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
 
 from custom_components import home_anomaly as integration
+from custom_components.home_anomaly import buffer as buffer_module
 from custom_components.home_anomaly.buffer import RETRY_S, CloseHour, ReadingsBatch, SaveState, still_needed
 from custom_components.home_anomaly.const import DOMAIN
 from custom_components.home_anomaly.diagnostics import async_get_config_entry_diagnostics
@@ -33,7 +36,7 @@ from custom_components.home_anomaly.engine import store as store_module
 from custom_components.home_anomaly.engine.features import HourlySample
 from custom_components.home_anomaly.engine.store import HourlyStore, StoreError
 
-from .conftest import make_entry, set_normal_states, setup_entry
+from .conftest import make_entry, prefill_history, set_normal_states, setup_entry
 
 TEMPERATURE = "sensor.living_room_temperature"
 LOGGER = "custom_components.home_anomaly"
@@ -68,6 +71,14 @@ async def send_temperatures(hass: HomeAssistant, values: list[float]) -> None:
 async def retry(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     freezer.tick(timedelta(seconds=RETRY_S + 1))
     async_fire_time_changed(hass, dt_util.utcnow())
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def at_hour(hass: HomeAssistant, freezer: FrozenDateTimeFactory, hour: int) -> None:
+    moment = dt_util.parse_datetime(f"2025-03-10 {hour:02d}:00:00+00:00")
+    assert moment is not None
+    freezer.move_to(moment)
+    async_fire_time_changed(hass, moment)
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
@@ -177,8 +188,11 @@ async def test_a_disk_that_keeps_corrupting_is_not_answered_with_a_new_file_ever
     hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     freezer.move_to("2025-03-10 14:10:00+00:00")
-    await setup_entry(hass, entry)
     path = integration.store_path(hass, entry.entry_id)
+    path.parent.mkdir(parents=True)
+    garbage = os.urandom(4096)
+    path.write_bytes(garbage)  # found corrupt at start: moved aside once
+    await setup_entry(hass, entry)
 
     def always_malformed(store: HourlyStore, readings: Any) -> None:
         raise StoreError(store.path, "corrupt", "database disk image is malformed")
@@ -187,7 +201,8 @@ async def test_a_disk_that_keeps_corrupting_is_not_answered_with_a_new_file_ever
         await send_temperatures(hass, [24.0])
         for _ in range(5):
             await retry(hass, freezer)
-        assert len(list(path.parent.glob(f"{path.name}.corrupt-*"))) == 1  # one rebuild, then it waits
+        moved = list(path.parent.glob(f"{path.name}.corrupt-*"))
+        assert [m.read_bytes() for m in moved] == [garbage]  # one rebuild, then it waits; the original intact
         found = issue(hass, "unwritable", entry)
         assert found is not None
         assert found.translation_key == "buffer_corrupt"  # "check or replace the storage device"
@@ -281,14 +296,23 @@ async def test_an_unwritable_config_folder_does_not_stop_the_zone(
     assert found is not None
     assert found.translation_key == "buffer_unwritable"
     await fire_still_raises(hass)
+    await send_temperatures(hass, [22.0, 22.5])
+    for hour in (15, 16, 17):  # hours close while nothing can be written
+        await at_hour(hass, freezer, hour)
     await send_temperatures(hass, [23.0, 23.5])
     await retry(hass, freezer)
     assert len(buffer_warnings(caplog)) == 1
+    # bounded: the closed hours' summaries and the open hour's readings, not every reading since 14:10
+    assert entry.runtime_data.coordinator.buffer.pending == "2 readings and 3 closed hours"
 
     path.parent.unlink()  # the user fixes the folder
     await retry(hass, freezer)
     assert issue(hass, "unwritable", entry) is None
     assert stored_temperatures(path)[-2:] == [23.0, 23.5]
+    store = entry.runtime_data.coordinator.buffer.store
+    hours = await hass.async_add_executor_job(store.hours_since, dt_util.utcnow() - timedelta(hours=4))
+    assert [h.hour_start.hour for h in hours] == [14, 15, 16]
+    assert hours[0].values[0] == pytest.approx(22.5)  # 14:10–15:00 at the last reading
 
 
 async def test_a_buffer_of_another_schema_version_is_kept_aside(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -333,3 +357,72 @@ async def test_stopping_while_locked_says_what_could_not_be_saved(
     await hass.async_block_till_done()
     assert any("not save 2 readings and 0 closed hours" in w for w in buffer_warnings(caplog))
     assert issue(hass, "unwritable", entry) is None  # a zone that is not loaded has nothing to repair
+
+
+async def test_hours_keep_being_scored_while_the_buffer_is_locked(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory, locker_cleanup: list[Locker]
+) -> None:
+    freezer.move_to("2025-03-10 14:10:00+00:00")
+    prefill_history(hass, entry, days=30, end=dt_util.parse_datetime("2025-03-10 14:00:00+00:00"))
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data.coordinator
+    locker_cleanup.append(Locker(integration.store_path(hass, entry.entry_id)))
+    scored = []
+    for hour in (15, 16, 17):
+        await at_hour(hass, freezer, hour)
+        scored.append(coordinator.data.last_scored)
+    # each hour's own window, from the hours waiting in memory: never the last written window again
+    assert [dt_util.as_utc(s).hour for s in scored] == [15, 16, 17]
+    assert coordinator.buffer.pending.endswith("3 closed hours")
+
+
+async def test_a_buffer_that_opens_only_later_keeps_what_it_had_learned(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2025-03-10 14:10:00+00:00")
+    path = integration.store_path(hass, entry.entry_id)
+    saved = HourlyStore(path)
+    saved.put_state("alerts", {"classes": {}, "scored_hours": 500, "recent": [[0.9, 0.02, 0.02, 0.02, 0.02, 0.02]]})
+    saved.close()
+    real_open = buffer_module.open_store
+    failing = True
+
+    def fails_during_setup(*args: Any) -> Any:
+        if failing:
+            raise StoreError(path, "unwritable", "disk I/O error")
+        return real_open(*args)
+
+    with patch.object(buffer_module, "open_store", fails_during_setup):
+        await setup_entry(hass, entry)
+        tracker = entry.runtime_data.coordinator.tracker
+        assert tracker.scored_hours == 0  # nothing could be read at start
+        failing = False
+        await retry(hass, freezer)
+    assert tracker.scored_hours == 500  # learned before the restart, kept
+    assert issue(hass, "unwritable", entry) is None
+
+
+async def test_a_flush_cancelled_by_home_assistant_stopping_is_still_accounted_for(
+    hass: HomeAssistant, entry: MockConfigEntry, caplog: pytest.LogCaptureFixture, locker_cleanup: list[Locker]
+) -> None:
+    await setup_entry(hass, entry)
+    locker_cleanup.append(Locker(integration.store_path(hass, entry.entry_id)))
+    gate = threading.Event()
+    real_write_all = buffer_module.write_all
+
+    def slow_write_all(store: HourlyStore, operations: list[Any]) -> Any:
+        gate.wait(10)
+        return real_write_all(store, operations)
+
+    with patch.object(buffer_module, "write_all", slow_write_all):
+        hass.states.async_set(TEMPERATURE, "26.5")  # its flush starts and waits in the executor
+        await asyncio.sleep(0)
+        for task in list(hass._background_tasks):  # what Home Assistant does before stopping integrations
+            task.cancel()
+        await asyncio.sleep(0)
+        unload = hass.async_create_task(hass.config_entries.async_unload(entry.entry_id))
+        await asyncio.sleep(0.1)
+        gate.set()
+        assert await unload
+    # the cancelled flush's reading (locked: not written) is counted, not silently dropped
+    assert any("not save 1 readings" in w for w in buffer_warnings(caplog))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
@@ -118,11 +118,22 @@ async def test_a_renamed_source_is_followed(
     )
     assert registered.entity_id == "sensor.living_room_temperature"
     set_normal_states(hass)
+
+    @callback
+    def entity_platform(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        """What an entity's platform does when its id changes, before later listeners (ours) run."""
+        if event.data.get("old_entity_id") == "sensor.living_room_temperature":
+            hass.states.async_remove("sensor.living_room_temperature")
+            attributes = NORMAL_STATES["sensor.living_room_temperature"][1]
+            hass.states.async_set("sensor.lounge_temperature", "21.8", attributes)
+
+    hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, entity_platform)
     entry = await setup_entry(hass, make_entry())
 
     entity_registry.async_update_entity(registered.entity_id, new_entity_id="sensor.lounge_temperature")
     await hass.async_block_till_done()
     assert entry.data[CONF_TEMPERATURE_ENTITY] == "sensor.lounge_temperature"
+    assert entry.runtime_data.coordinator.aggregator.latest().values[0] == 21.8  # at once, not at its next change
     freezer.tick(timedelta(minutes=30))
     hass.states.async_set("sensor.lounge_temperature", "25.3", NORMAL_STATES["sensor.living_room_temperature"][1])
     await hass.async_block_till_done()

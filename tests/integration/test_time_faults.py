@@ -120,3 +120,23 @@ async def test_a_time_zone_change_moves_the_night_not_the_hours(
     await at(hass, freezer, utc("2025-03-10 21:00:00+00:00"))
     await at(hass, freezer, utc("2025-03-10 22:00:00+00:00"))
     assert await stored_hours(hass, entry) == consecutive("2025-03-10 20:00:00+00:00", 2)
+
+
+async def test_a_clock_years_off_neither_floods_the_loop_nor_stalls_the_zone(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2025-03-10 14:10:00+00:00")
+    await setup_entry(hass, entry)
+    await at(hass, freezer, utc("2027-03-10 14:10:00+00:00"))  # a board without a clock battery, say
+    hours = await stored_hours(hass, entry)
+    assert len(hours) <= 24 * 30 + 1  # at most a baseline's worth of empty hours, not 17,520
+    assert len(hours) == len(set(hours))
+
+    await at(hass, freezer, utc("2025-03-10 16:20:00+00:00"))  # NTP sets it right
+    hass.states.async_set("sensor.living_room_temperature", "24.0")
+    await at(hass, freezer, utc("2025-03-10 17:00:00+00:00"))
+    hours = await stored_hours(hass, entry)
+    assert utc("2025-03-10 16:00:00+00:00") in hours  # the zone closes real hours again at once
+    store = entry.runtime_data.coordinator.buffer.store
+    sixteen = await hass.async_add_executor_job(store.hours_since, utc("2025-03-10 16:00:00+00:00"))
+    assert sixteen[0].values[0] == pytest.approx((21.3 * 20 + 24.0 * 40) / 60)  # the last value carried in

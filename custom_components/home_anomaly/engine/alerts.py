@@ -20,7 +20,7 @@ smoke detector does, a door alert after ``door_hold``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -179,11 +179,20 @@ class AlertTracker:
     def restore(self, saved: dict[str, Any] | None) -> None:
         if not saved:
             return
+        known = {f.name for f in fields(ClassState)}  # a state saved by another version may differ
         for code, values in saved.get("classes", {}).items():
             if int(code) in self.classes:
-                self.classes[int(code)] = ClassState(**values)
+                self.classes[int(code)] = ClassState(**{k: v for k, v in values.items() if k in known})
         self.scored_hours = int(saved.get("scored_hours", 0))
         self.recent = [list(map(float, row)) for row in saved.get("recent", [])][-RECENT_HOURS:]
+
+    def merge_learning(self, saved: dict[str, Any] | None) -> None:
+        """Add what a saved state learned about the home to this run's (alert states stay this run's)."""
+        if not saved:
+            return
+        self.scored_hours += int(saved.get("scored_hours", 0))
+        earlier = [list(map(float, row)) for row in saved.get("recent", [])]
+        self.recent = (earlier + self.recent)[-RECENT_HOURS:]
 
     # --- transitions ---------------------------------------------------------------------------
 

@@ -63,22 +63,30 @@ class StoreError(Exception):
 
 def classify(err: sqlite3.Error) -> StoreProblem:
     name = getattr(err, "sqlite_errorname", "") or ""
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or not isinstance(err, sqlite3.OperationalError):
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
         return "corrupt"
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return "locked"
     if name == "SQLITE_FULL":
         return "full"
-    return "unwritable"  # I/O errors, read-only file system, permissions
+    return "unwritable"  # I/O errors, read-only file system, permissions; never a reason to move a file
 
 
 def move_aside(path: Path, now: datetime) -> Path:
-    """Rename a corrupt buffer (and its WAL files) out of the way; nothing is deleted."""
-    target = path.with_name(f"{path.name}.corrupt-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}")
-    for suffix in ("", "-wal", "-shm"):
-        source = path.with_name(path.name + suffix)
-        if source.exists():
-            source.rename(target.with_name(target.name + suffix))
+    """Rename a corrupt buffer (and its WAL files) out of the way; nothing is deleted or overwritten."""
+    stamp = f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for attempt in range(2, 1000):
+        if not any(target.with_name(target.name + s).exists() for s in ("", "-wal", "-shm")):
+            break
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{attempt}")
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            source = path.with_name(path.name + suffix)
+            if source.exists():
+                source.rename(target.with_name(target.name + suffix))
+    except OSError as err:  # e.g. the file system went read-only: wait, as for any unwritable buffer
+        raise StoreError(path, "unwritable", f"cannot move the corrupt buffer aside: {err}") from err
     return target
 
 
