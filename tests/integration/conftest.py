@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
 
 from custom_components import home_anomaly as integration
 from custom_components.home_anomaly.const import (
@@ -65,6 +67,32 @@ def onnxruntime_without_network() -> Generator[None]:
     with patch("custom_components.home_anomaly.model_loader.async_process_requirements") as install:
         install.side_effect = RuntimeError("no installs in tests")
         yield
+
+
+def utc(text: str) -> datetime:
+    moment = dt_util.parse_datetime(text)
+    assert moment is not None
+    return moment
+
+
+async def clock_to(hass: HomeAssistant, freezer: FrozenDateTimeFactory, moment: datetime | str) -> None:
+    """Move the clock and let Home Assistant's time listeners see it (as the passing of time, or an
+    NTP step, would); they run as background tasks, so wait for those too."""
+    moment = utc(moment) if isinstance(moment, str) else moment
+    freezer.move_to(moment)
+    async_fire_time_changed(hass, moment)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def record_hours(hass: HomeAssistant, freezer: FrozenDateTimeFactory, start: datetime, hours: int) -> None:
+    """``hours`` hours of recorder history from ``start``, a temperature reading every hour; the
+    clock is left 5 minutes into the hour after."""
+    for hour in range(hours):
+        freezer.move_to(start + timedelta(hours=hour, minutes=10))
+        set_normal_states(hass, living_room_temperature=f"{20 + (hour % 5) * 0.5:.1f}")
+        await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    freezer.move_to(start + timedelta(hours=hours, minutes=5))
 
 
 def set_normal_states(hass: HomeAssistant, **overrides: str) -> None:

@@ -24,8 +24,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
-from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components import home_anomaly as integration
 from custom_components.home_anomaly import buffer as buffer_module
@@ -36,7 +35,7 @@ from custom_components.home_anomaly.engine import store as store_module
 from custom_components.home_anomaly.engine.features import HourlySample
 from custom_components.home_anomaly.engine.store import HourlyStore, StoreError
 
-from .conftest import make_entry, prefill_history, set_normal_states, setup_entry
+from .conftest import clock_to, make_entry, prefill_history, record_hours, setup_entry, utc
 
 TEMPERATURE = "sensor.living_room_temperature"
 LOGGER = "custom_components.home_anomaly"
@@ -69,17 +68,11 @@ async def send_temperatures(hass: HomeAssistant, values: list[float]) -> None:
 
 
 async def retry(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(timedelta(seconds=RETRY_S + 1))
-    async_fire_time_changed(hass, dt_util.utcnow())
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await clock_to(hass, freezer, dt_util.utcnow() + timedelta(seconds=RETRY_S + 1))
 
 
 async def at_hour(hass: HomeAssistant, freezer: FrozenDateTimeFactory, hour: int) -> None:
-    moment = dt_util.parse_datetime(f"2025-03-10 {hour:02d}:00:00+00:00")
-    assert moment is not None
-    freezer.move_to(moment)
-    async_fire_time_changed(hass, moment)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await clock_to(hass, freezer, f"2025-03-10 {hour:02d}:00:00+00:00")
 
 
 async def fire_still_raises(hass: HomeAssistant) -> None:
@@ -124,14 +117,8 @@ def locker_cleanup() -> Generator[list[Locker]]:
 async def test_a_corrupt_buffer_is_moved_aside_and_rebuilt_from_the_recorder(
     recorder_mock: object, hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    start = dt_util.parse_datetime("2025-03-08 00:00:00+00:00")
-    assert start is not None
-    for hour in range(30):
-        freezer.move_to(start + timedelta(hours=hour, minutes=10))
-        set_normal_states(hass, living_room_temperature=f"{20 + (hour % 5) * 0.5:.1f}")
-        await hass.async_block_till_done()
-    await async_wait_recording_done(hass)
-    freezer.move_to(start + timedelta(hours=30, minutes=5))
+    start = utc("2025-03-08 00:00:00+00:00")
+    await record_hours(hass, freezer, start, 30)
     entry = make_entry()
     path = integration.store_path(hass, entry.entry_id)
     path.parent.mkdir(parents=True)
@@ -268,16 +255,14 @@ async def test_a_full_disk_keeps_the_hour_in_memory_until_there_is_space(
     found = issue(hass, "unwritable", entry)
     assert found is not None
     assert found.translation_key == "buffer_full"
-    freezer.move_to("2025-03-10 15:00:00+00:00")  # the hour closes while the disk is full
-    async_fire_time_changed(hass, dt_util.utcnow())
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await at_hour(hass, freezer, 15)  # the hour closes while the disk is full
     await send_temperatures(hass, [22.0])
 
     store._connection.execute("PRAGMA max_page_count = 1073741823")  # space freed
     await retry(hass, freezer)
     assert issue(hass, "unwritable", entry) is None
     hours = await hass.async_add_executor_job(store.hours_since, dt_util.utcnow() - timedelta(hours=3))
-    assert [h.hour_start for h in hours] == [dt_util.parse_datetime("2025-03-10 14:00:00+00:00")]
+    assert [h.hour_start for h in hours] == [utc("2025-03-10 14:00:00+00:00")]
     assert abs(hours[0].values[0] - (21.3 + 30.0) / 2) < 0.02  # the closed hour saw every reading
     assert stored_temperatures(path)[-1] == 22.0  # the open hour's reading too
     assert len(buffer_warnings(caplog)) == 2
@@ -329,8 +314,7 @@ async def test_a_buffer_of_another_schema_version_is_kept_aside(hass: HomeAssist
 
 def test_writes_kept_in_memory_are_bounded_by_an_hour() -> None:
     """A day of an unwritable buffer keeps the day's hours, the open hour's readings and one alert save."""
-    start = dt_util.parse_datetime("2025-03-10 00:00:00+00:00")
-    assert start is not None
+    start = utc("2025-03-10 00:00:00+00:00")
     queue: list[CloseHour | ReadingsBatch | SaveState] = []
     for hour in range(24):
         batch = ReadingsBatch()
@@ -363,7 +347,7 @@ async def test_hours_keep_being_scored_while_the_buffer_is_locked(
     hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory, locker_cleanup: list[Locker]
 ) -> None:
     freezer.move_to("2025-03-10 14:10:00+00:00")
-    prefill_history(hass, entry, days=30, end=dt_util.parse_datetime("2025-03-10 14:00:00+00:00"))
+    prefill_history(hass, entry, days=30, end=utc("2025-03-10 14:00:00+00:00"))
     await setup_entry(hass, entry)
     coordinator = entry.runtime_data.coordinator
     locker_cleanup.append(Locker(integration.store_path(hass, entry.entry_id)))

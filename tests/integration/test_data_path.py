@@ -7,18 +7,15 @@ from datetime import timedelta
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.home_anomaly.engine.features import hour_floor
 
-from .conftest import prefill_history, setup_entry
+from .conftest import clock_to, prefill_history, setup_entry
 
 
 async def _next_hour(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    target = hour_floor(dt_util.now()) + timedelta(hours=1)
-    freezer.move_to(target)
-    async_fire_time_changed(hass, target)
-    await hass.async_block_till_done(wait_background_tasks=True)  # time listeners run as background tasks
+    await clock_to(hass, freezer, hour_floor(dt_util.now()) + timedelta(hours=1))
 
 
 async def test_an_hour_of_readings_becomes_one_buffered_hour(

@@ -14,13 +14,13 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components import home_anomaly as integration
 from custom_components.home_anomaly.const import CONF_TEMPERATURE_ENTITY, DOMAIN
 from custom_components.home_anomaly.engine.store import HourlyStore
 
-from .conftest import NORMAL_STATES, SOURCES, make_entry, set_normal_states, setup_entry
+from .conftest import NORMAL_STATES, SOURCES, clock_to, make_entry, set_normal_states, setup_entry
 
 LOGGER = "custom_components.home_anomaly"
 TRANSLATIONS = json.loads((Path(integration.__file__).parent / "translations" / "en.json").read_text(encoding="utf-8"))
@@ -177,9 +177,7 @@ async def test_a_flood_of_100000_state_changes_loses_none(
     assert power[1:] == [0.0 if i % 2 else 200.0 for i in range(changes)]  # in order
     assert coordinator.buffer.pending == "0 readings and 0 closed hours"
 
-    freezer.move_to("2025-03-10 15:00:00+00:00")
-    async_fire_time_changed(hass, dt_util.utcnow())
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await clock_to(hass, freezer, "2025-03-10 15:00:00+00:00")
     hours = await hass.async_add_executor_job(
         coordinator.buffer.store.hours_since, dt_util.utcnow() - timedelta(hours=2)
     )

@@ -12,22 +12,9 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .conftest import prefill_history, setup_entry
-
-
-def utc(text: str) -> datetime:
-    moment = dt_util.parse_datetime(text)
-    assert moment is not None
-    return moment
-
-
-async def at(hass: HomeAssistant, freezer: FrozenDateTimeFactory, moment: datetime) -> None:
-    """Move the clock and let Home Assistant's time listeners see it (as after an NTP step)."""
-    freezer.move_to(moment)
-    async_fire_time_changed(hass, moment)
-    await hass.async_block_till_done(wait_background_tasks=True)
+from .conftest import clock_to, prefill_history, setup_entry, utc
 
 
 async def stored_hours(hass: HomeAssistant, entry: MockConfigEntry) -> list[datetime]:
@@ -49,19 +36,19 @@ async def test_clock_steps_forward_and_back_by_two_hours(
     coordinator = entry.runtime_data.coordinator
     hass.states.async_set("sensor.living_room_temperature", "22.0")
 
-    await at(hass, freezer, utc("2025-03-10 16:10:00+00:00"))  # forward 2 h
+    await clock_to(hass, freezer, utc("2025-03-10 16:10:00+00:00"))  # forward 2 h
     assert (await stored_hours(hass, entry))[-2:] == consecutive("2025-03-10 14:00:00+00:00", 2)
     scored = coordinator.tracker.scored_hours
     assert scored > 0
 
-    await at(hass, freezer, utc("2025-03-10 14:20:00+00:00"))  # back 2 h: those hours are closed
+    await clock_to(hass, freezer, utc("2025-03-10 14:20:00+00:00"))  # back 2 h: those hours are closed
     hass.states.async_set("sensor.living_room_temperature", "24.0")
-    await at(hass, freezer, utc("2025-03-10 15:00:00+00:00"))  # minute 0 again, of an hour already closed
+    await clock_to(hass, freezer, utc("2025-03-10 15:00:00+00:00"))  # minute 0 again, of an hour already closed
     await coordinator._handle_hour(dt_util.utcnow())  # as if a timer fired on the stepped-back clock
     assert (await stored_hours(hass, entry))[-2:] == consecutive("2025-03-10 14:00:00+00:00", 2)  # none doubled
     assert coordinator.tracker.scored_hours == scored  # and nothing scored twice
 
-    await at(hass, freezer, utc("2025-03-10 17:00:00+00:00"))
+    await clock_to(hass, freezer, utc("2025-03-10 17:00:00+00:00"))
     hours = await stored_hours(hass, entry)
     assert len(hours) == len(set(hours))
     assert hours[-3:] == consecutive("2025-03-10 14:00:00+00:00", 3)  # the open hour closed once
@@ -93,7 +80,7 @@ async def test_daylight_saving_days_store_every_real_hour_once(
     await setup_entry(hass, entry)
     for hour in range(4):
         hass.states.async_set("sensor.living_room_temperature", f"{20 + hour}.0")
-        await at(hass, freezer, start + timedelta(hours=hour + 1))
+        await clock_to(hass, freezer, start + timedelta(hours=hour + 1))
     hours = await stored_hours(hass, entry)
     assert hours == consecutive(first, 4)
     assert [dt_util.as_local(h).hour for h in hours] == local_hours
@@ -117,8 +104,8 @@ async def test_a_time_zone_change_moves_the_night_not_the_hours(
     assert hass.states.get("sensor.home_status").state == "door"
     hass.states.async_set("binary_sensor.front_door", "off")
 
-    await at(hass, freezer, utc("2025-03-10 21:00:00+00:00"))
-    await at(hass, freezer, utc("2025-03-10 22:00:00+00:00"))
+    await clock_to(hass, freezer, utc("2025-03-10 21:00:00+00:00"))
+    await clock_to(hass, freezer, utc("2025-03-10 22:00:00+00:00"))
     assert await stored_hours(hass, entry) == consecutive("2025-03-10 20:00:00+00:00", 2)
 
 
@@ -127,14 +114,14 @@ async def test_a_clock_years_off_neither_floods_the_loop_nor_stalls_the_zone(
 ) -> None:
     freezer.move_to("2025-03-10 14:10:00+00:00")
     await setup_entry(hass, entry)
-    await at(hass, freezer, utc("2027-03-10 14:10:00+00:00"))  # a board without a clock battery, say
+    await clock_to(hass, freezer, utc("2027-03-10 14:10:00+00:00"))  # a board without a clock battery, say
     hours = await stored_hours(hass, entry)
     assert len(hours) <= 24 * 30 + 1  # at most a baseline's worth of empty hours, not 17,520
     assert len(hours) == len(set(hours))
 
-    await at(hass, freezer, utc("2025-03-10 16:20:00+00:00"))  # NTP sets it right
+    await clock_to(hass, freezer, utc("2025-03-10 16:20:00+00:00"))  # NTP sets it right
     hass.states.async_set("sensor.living_room_temperature", "24.0")
-    await at(hass, freezer, utc("2025-03-10 17:00:00+00:00"))
+    await clock_to(hass, freezer, utc("2025-03-10 17:00:00+00:00"))
     hours = await stored_hours(hass, entry)
     assert utc("2025-03-10 16:00:00+00:00") in hours  # the zone closes real hours again at once
     store = entry.runtime_data.coordinator.buffer.store

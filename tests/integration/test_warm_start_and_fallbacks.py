@@ -8,31 +8,22 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
-from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.home_anomaly.const import CONF_RUNTIME, DOMAIN
 from custom_components.home_anomaly.engine.runtime import ModelError, OnnxRuntimeModel
 from custom_components.home_anomaly.engine.runtime import load_model as real_load_model
 
-from .conftest import make_entry, prefill_history, set_normal_states, setup_entry
+from .conftest import make_entry, prefill_history, record_hours, set_normal_states, setup_entry, utc
 
 
 async def test_warm_start_fills_the_buffer_from_recorder_history(
     recorder_mock: object, hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    start = dt_util.parse_datetime("2025-03-08 00:00:00+00:00")
-    assert start is not None
-    freezer.move_to(start)
-    for hour in range(40):  # 40 hours of history, a reading every hour
-        freezer.move_to(start + timedelta(hours=hour, minutes=10))
-        set_normal_states(hass, living_room_temperature=f"{20 + (hour % 5) * 0.5:.1f}")
-        await hass.async_block_till_done()
-    await async_wait_recording_done(hass)
-    freezer.move_to(start + timedelta(hours=40, minutes=5))
+    start = utc("2025-03-08 00:00:00+00:00")
+    await record_hours(hass, freezer, start, 40)
 
     entry = await setup_entry(hass, make_entry())
     coordinator = entry.runtime_data.coordinator
