@@ -237,7 +237,7 @@ class ZoneBuffer:
             done, error = await asyncio.shield(future)  # cancelled: async_close collects it
             self._in_flight = None
             if error is not None:
-                self._pending = still_needed(batch[done:] + self._pending)
+                self._pending = batch[done:] + self._pending  # _failed keeps what is still needed
                 await self._handle(error)
                 if self.store is None or self.problem is not None:
                     return
@@ -255,7 +255,7 @@ class ZoneBuffer:
         self._in_flight = None
         done, error = await future
         if error is not None:
-            self._pending = still_needed(batch[done:] + self._pending)
+            self._pending = batch[done:] + self._pending  # written next, in order
 
     async def _handle(self, err: StoreError) -> None:
         if err.problem != "corrupt" or self.moved_aside:  # one rebuild per run, then wait (failing storage)

@@ -160,7 +160,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         also keeps what it had learned about the home, added to what this run learned since.
         """
         if fresh or await self.hass.async_add_executor_job(store.hour_count) == 0:
-            await async_warm_start(self.hass, store, self.sensors, self.aggregator.hour_start)
+            await self._async_warm_start(store)
         if not fresh:
             self.tracker.merge_learning(await self.hass.async_add_executor_job(store.get_state, "alerts"))
         self._queue_alerts()
@@ -178,14 +178,20 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         new_state = event.data["new_state"]
         if sensor is None:
             return
-        now = dt_util.utcnow()
-        value = self._read(entity_id, sensor, new_state.state if new_state is not None else None)
-        self._roll_to(now)
-        self._add(sensor, now, value)
+        value, now = self._take(entity_id, sensor, new_state.state if new_state is not None else None)
         if sensor in (DOOR, SMOKE):
             self._apply_rules(sensor, value, now)
         if new_state is None or event.data["old_state"] is None:
             async_check_sources(self.hass, self.entry)  # a source removed or back: repair issue raised or cleared
+
+    @callback
+    def _take(self, entity_id: str, sensor: int, state: str | None) -> tuple[float | None, datetime]:
+        """The reading of ``state`` as of now, added to the open hour (closing hours that ended)."""
+        now = dt_util.utcnow()
+        value = self._read(entity_id, sensor, state)
+        self._roll_to(now)
+        self._add(sensor, now, value)
+        return value, now
 
     @callback
     def _read(self, entity_id: str, sensor: int, state: str | None) -> float | None:
@@ -219,9 +225,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         # this listener ran: take the new reading now and withdraw the "gone" issue just raised.
         state = self.hass.states.get(new)
         if state is not None:
-            now = dt_util.utcnow()
-            self._roll_to(now)
-            self._add(sensor, now, self._read(new, sensor, state.state))
+            self._take(new, sensor, state.state)
         async_check_sources(self.hass, self.entry)
 
     @callback
