@@ -29,11 +29,10 @@ from simulator.scenario import ScenarioEvent, load_scenario  # noqa: E402
 
 from .client import HomeAssistantClient, connect  # noqa: E402
 from .hass_config import DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
-from .stack import Stack, StackConfig, night_time_zone  # noqa: E402
+from .stack import STATUS_ENTITY, Stack, StackConfig, night_time_zone  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO = REPO / "simulator" / "scenarios" / "story.json"
-STATUS = "sensor.simulated_home_status"
 SPEED = 60.0  # one real second is one simulated minute
 SCORE_EVERY_S = 10.0  # the demo asks for a score instead of waiting for minute 0
 STORY_END_S = 150.0
@@ -66,7 +65,7 @@ async def _view_line(client: HomeAssistantClient, stack: Stack, elapsed: float) 
     for role in ("temperature", "humidity", "fridge_power", "front_door", "smoke"):
         state = await client.state(stack.sources[role])
         values.append("?" if state is None else str(state["state"]))
-    status = await client.state(STATUS)
+    status = await client.state(STATUS_ENTITY)
     shown = "?" if status is None else status["state"]
     return (
         f"[{elapsed:5.0f} s] temp {values[0]:>6} °C  humidity {values[1]:>6} %  fridge {values[2]:>6} W  "
@@ -184,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log("Starting Mosquitto, Home Assistant (with Home Anomaly and its shipped model) and the simulator…")
         stack.start()
+        asyncio.run(stack.wait_until_ready())
         log(f"Home Assistant is up at {stack.base_url}; a month of simulated history is in the zone's buffer.")
         result = asyncio.run(run_story(stack, events, log))
         print_table(result["anomalies"], log)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from custom_components.home_anomaly.const import (
 from simulator.history import write_history
 from simulator.live import entity_ids
 
+from .client import connect, wait_until
 from .hass_config import create_access_token, write_config, write_config_entries
 from .processes import Child, free_port, home_assistant, live_simulator, mosquitto, port_open, wait_for
 
@@ -34,6 +36,9 @@ class StackConfig:
     speed: float = 1.0
     ha_port: int | None = None
     trusted_login: bool = False  # screenshots: the local browser needs no password
+
+
+STATUS_ENTITY = "sensor.simulated_home_status"  # the status sensor of the zone "Simulated home"
 
 
 def night_time_zone(local_hour: int) -> str:
@@ -83,6 +88,9 @@ class Stack:
         return self
 
     def _prepare_home_assistant(self) -> None:
+        # Everything in the config folder is generated here (entries, token, history): a folder left
+        # by an earlier run (a second `make demo`) would hold a user the new token cannot be made for.
+        shutil.rmtree(self.config_dir, ignore_errors=True)
         write_config(self.config_dir, self.ha_port, self.config.trusted_login)
         sources = {
             CONF_TEMPERATURE_ENTITY: self.sources["temperature"],
@@ -105,6 +113,21 @@ class Stack:
                 self.store_path, self.config.household, self.config.user, self.config.history_days, datetime.now(UTC)
             )
         self.token = create_access_token(self.config_dir)
+
+    async def wait_until_ready(self, timeout: float = 60.0) -> None:
+        """Until the simulated household reports through Home Assistant and the zone shows a status:
+        the web server answers before the integrations have finished setting up."""
+        async with connect(self.base_url, self.token) as client:
+
+            async def sources_and_zone_up() -> bool:
+                temperature = await client.state(self.sources["temperature"])
+                return (
+                    temperature is not None
+                    and temperature["state"] not in ("unknown", "unavailable")
+                    and await client.state(STATUS_ENTITY) is not None
+                )
+
+            await wait_until(sources_and_zone_up, timeout, "the simulated household's entities and the zone's status")
 
     def start_broker(self) -> None:
         self.broker = mosquitto(self.mqtt_port, self.config.work_dir / "broker").start()

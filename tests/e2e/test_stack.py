@@ -19,13 +19,12 @@ import pytest
 from custom_components.home_anomaly.engine.readings import TEMPERATURE
 from simulator.live import MAX_BACKOFF_S
 from stack.client import HomeAssistantClient, connect, wait_until
-from stack.stack import Stack, night_time_zone
+from stack.stack import STATUS_ENTITY, Stack, night_time_zone
 
 from .buffer import Reading, hour_problems, lost_readings, read_buffer
 from .conftest import log_text, record
 
 pytestmark = pytest.mark.e2e
-STATUS = "sensor.simulated_home_status"
 BUFFERED_HOURS = "sensor.simulated_home_buffered_hours"
 BROKER_OUTAGE_S = 60.0
 STATUS_POLL_S = 10.0
@@ -38,26 +37,12 @@ async def publish(stack: Stack, role: str, value: str) -> None:
 
 
 async def status(client: HomeAssistantClient) -> str | None:
-    state = await client.state(STATUS)
+    state = await client.state(STATUS_ENTITY)
     return None if state is None else str(state["state"])
 
 
-async def ready(stack: Stack) -> Any:
-    async with connect(stack.base_url, stack.token) as client:
-
-        async def sources_and_zone_up() -> bool:
-            temperature = await client.state(stack.sources["temperature"])
-            return (
-                temperature is not None
-                and temperature["state"] not in ("unknown", "unavailable")
-                and (await status(client)) is not None
-            )
-
-        await wait_until(sources_and_zone_up, 60, "the simulated household's entities and the zone's status")
-
-
 async def test_1_smoke_raises_fire_with_event_and_notification_within_two_seconds(stack: Stack) -> None:
-    await ready(stack)
+    await stack.wait_until_ready()
     async with connect(stack.base_url, stack.token, ("home_anomaly_detected",)) as client:
         started = asyncio.get_running_loop().time()
         await publish(stack, "smoke", "ON")
@@ -84,7 +69,7 @@ async def test_2_dead_fridge_is_found_by_the_model(stack: Stack) -> None:
         )
         await client.call("home_anomaly", "score_now", {})
         await wait_until(lambda: _is(client, "fridge"), 10, "status fridge")
-        state = await client.state(STATUS)
+        state = await client.state(STATUS_ENTITY)
         assert state is not None
         assert state["attributes"]["source"] == "model"
         assert "fridge power 0.0" in state["attributes"]["explanation"]
@@ -117,7 +102,7 @@ async def test_4_restart_keeps_buffered_hours_and_active_anomalies(stack: Stack)
         assert before is not None
     stack.stop_home_assistant()
     stack.start_home_assistant()
-    await ready(stack)
+    await stack.wait_until_ready()
     async with connect(stack.base_url, stack.token) as client:
         after = await client.state("sensor.simulated_home_buffered_hours")
         assert after is not None
@@ -160,7 +145,7 @@ async def test_5_sigkill_mid_hour_loses_no_hour_and_no_reading(stack: Stack) -> 
     assert lost_readings(before.readings, crashed) == {}  # ours and every other reading of the open hour
 
     stack.start_home_assistant()
-    await ready(stack)
+    await stack.wait_until_ready()
     record("Home Assistant ready again after SIGKILL", time.monotonic() - killed)
     async with connect(stack.base_url, stack.token) as client:
         buffered_after = await client.state(BUFFERED_HOURS)
@@ -212,7 +197,7 @@ async def test_6_broker_down_for_a_minute(stack: Stack) -> None:
             partial(_changed_to, client, stack.sources["smoke"], "on"), 10, "the smoke alarm on after the outage"
         )
         seen = loop.time()
-        fire = await wait_until(partial(_changed_to, client, STATUS, "fire"), 2.0, "status fire", interval=0.05)
+        fire = await wait_until(partial(_changed_to, client, STATUS_ENTITY, "fire"), 2.0, "status fire", interval=0.05)
         await wait_until(lambda: _events(client, "fire"), 2.0, "home_anomaly_detected for fire", interval=0.05)
         assert loop.time() - seen <= 2.0
         assert _fired_at(fire) - _fired_at(smoke_on) <= timedelta(seconds=2)
