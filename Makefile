@@ -20,9 +20,10 @@ PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory"
 
 setup: $(VENV)/.installed $(VENV_TRAIN)/.installed
 
-$(VENV)/.installed: requirements/integration.txt $(HA_CONSTRAINTS)
+$(VENV)/.installed: requirements/integration.txt requirements/ha-2025.4.4.txt $(HA_CONSTRAINTS)
 	test -x $(VENV)/bin/python || $(PYTHON313) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q -r requirements/integration.txt -c $(HA_CONSTRAINTS) $(PIP_QUIET)
+	$(VENV)/bin/python -m pip install -q -r requirements/ha-2025.4.4.txt -r requirements/integration.txt \
+		-c $(HA_CONSTRAINTS) $(PIP_QUIET)
 	$(VENV)/bin/python -c "import homeassistant, numpy, matplotlib"
 	touch $@
 

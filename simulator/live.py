@@ -153,6 +153,9 @@ def discovery_messages(node_id: str, name: str) -> list[tuple[str, str]]:
         payload = {
             **spec,
             "unique_id": f"{node_id}_{role}",
+            # The entity id: HA 2025.10+ reads default_entity_id (and 2026.4 removed object_id);
+            # 2025.4 reads object_id and ignores the other.
+            "default_entity_id": f"{component}.{node_id}_{role}",
             "object_id": f"{node_id}_{role}",
             "state_topic": f"{base}/{role}",
             "availability_topic": f"{base}/availability",

@@ -115,8 +115,12 @@ async def _create_access_token(config_dir: Path) -> str:
     from homeassistant import auth
     from homeassistant.auth.models import TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import device_registry
 
     hass = HomeAssistant(str(config_dir))
+    # Current HA links refresh tokens to devices: the auth store needs the device registry loaded
+    # first ("Device registry not set up"); 2025.4 loads it just the same.
+    await device_registry.async_load(hass)
     hass.auth = await auth.auth_manager_from_config(hass, [{"type": "homeassistant"}], [])
     user = await hass.auth.async_create_user("Demo", group_ids=["system-admin"])
     user.is_owner = True

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .config_flow import OPTIONS_FLOW_RELOADS
 from .const import CONF_RUNTIME, DEFAULT_RUNTIME, DOMAIN, STORE_DIR
 from .coordinator import HomeAnomalyCoordinator
 from .data import HomeAnomalyConfigEntry, HomeAnomalyData
@@ -36,12 +37,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) 
     entry.runtime_data = HomeAnomalyData(coordinator, dict(entry.options))
     async_check_sources(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_reload))
+    if not OPTIONS_FLOW_RELOADS:
+        entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
 
 
 async def _async_reload(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) -> None:
-    """Reload when the options change (a reconfigure reloads by itself)."""
+    """Before HA 2025.8: reload when the options change (a reconfigure reloads by itself)."""
     if dict(entry.options) != entry.runtime_data.options:
         await hass.config_entries.async_reload(entry.entry_id)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant import config_entries
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import selector
@@ -37,7 +37,18 @@ from .const import (
     RUNTIME_OPTIONS,
     SOURCE_KEYS,
 )
+from .data import HomeAnomalyConfigEntry
 from .engine.readings import parse_reading
+from .schema_library import vol
+
+# Home Assistant 2025.8+ reloads the entry itself when an OptionsFlowWithReload saves new options,
+# and from 2026.12 an update listener beside a reloading flow (reconfigure) is an error. Older
+# releases have no such class: there an update listener reloads (__init__.py).
+OPTIONS_FLOW_RELOADS = hasattr(config_entries, "OptionsFlowWithReload")
+if TYPE_CHECKING:
+    _OptionsFlowBase = OptionsFlow
+else:
+    _OptionsFlowBase = getattr(config_entries, "OptionsFlowWithReload", OptionsFlow)
 
 SELECTORS: dict[str, selector.EntitySelector] = {
     CONF_TEMPERATURE_ENTITY: selector.EntitySelector(
@@ -123,11 +134,11 @@ class HomeAnomalyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: HomeAnomalyConfigEntry) -> HomeAnomalyOptionsFlow:
         return HomeAnomalyOptionsFlow()
 
 
-class HomeAnomalyOptionsFlow(OptionsFlow):
+class HomeAnomalyOptionsFlow(_OptionsFlowBase):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:

@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_DOOR_CONDITION_ENTITY, CONF_NOTIFY_TARGETS, SOURCE_KEYS
 from .coordinator import active_probabilities
 from .data import HomeAnomalyConfigEntry
+from .model_loader import async_onnxruntime_report
 
 TO_REDACT = {*SOURCE_KEYS, CONF_NOTIFY_TARGETS, CONF_DOOR_CONDITION_ENTITY, "title", "explanation"}
 
@@ -25,6 +26,8 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: HomeAno
             "entry": {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
             "runtime": loaded.runtime,
             "runtime_fallback_reason": loaded.fallback_reason,
+            # Not in the manifest (no musl wheels), so this is the one place a user can see it.
+            "optional_requirements": {"onnxruntime": await async_onnxruntime_report(hass, loaded)},
             "model": {
                 "architecture": card.get("architecture"),
                 "quantization": card.get("quantization"),

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from voluptuous.humanize import humanize_error
 
 from .const import (
     ATTR_ANOMALY,
@@ -28,6 +26,7 @@ from .const import (
 )
 from .data import HomeAnomalyConfigEntry
 from .notifications import parse_ack_action
+from .schema_library import humanize_error, vol
 
 SCORE_NOW_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
 ACKNOWLEDGE_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_ANOMALY): cv.string})

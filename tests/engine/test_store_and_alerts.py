@@ -26,31 +26,31 @@ def test_hours_and_open_readings_survive_reopening(tmp_path: Path) -> None:
     store.add_readings([(0, T0 + timedelta(hours=1, minutes=5), 22.5), (1, T0 + timedelta(hours=1, minutes=6), None)])
     store.close()
 
-    reopened = HourlyStore(path)
-    assert reopened.hours_since(T0) == [_sample(0)]
-    assert reopened.open_readings() == [
-        (0, T0 + timedelta(hours=1, minutes=5), 22.5),
-        (1, T0 + timedelta(hours=1, minutes=6), None),
-    ]
-    assert reopened.get_state("carried") == [21.0, 45.0, 150.0, 0.0, 0.0]
-    assert datetime.fromisoformat(reopened.get_state("open_hour")) == T0 + timedelta(hours=1)
+    with HourlyStore(path) as reopened:
+        assert reopened.hours_since(T0) == [_sample(0)]
+        assert reopened.open_readings() == [
+            (0, T0 + timedelta(hours=1, minutes=5), 22.5),
+            (1, T0 + timedelta(hours=1, minutes=6), None),
+        ]
+        assert reopened.get_state("carried") == [21.0, 45.0, 150.0, 0.0, 0.0]
+        assert datetime.fromisoformat(reopened.get_state("open_hour")) == T0 + timedelta(hours=1)
 
 
 def test_closing_an_hour_drops_only_its_readings(tmp_path: Path) -> None:
-    store = HourlyStore(tmp_path / "zone.sqlite")
-    store.add_readings([(0, T0 + timedelta(minutes=5), 20.0), (0, T0 + timedelta(hours=1, minutes=1), 21.0)])
-    store.close_hour(_sample(0), [20.0, None, None, 0.0, 0.0], T0 + timedelta(hours=1))
-    assert [r[1] for r in store.open_readings()] == [T0 + timedelta(hours=1, minutes=1)]
+    with HourlyStore(tmp_path / "zone.sqlite") as store:
+        store.add_readings([(0, T0 + timedelta(minutes=5), 20.0), (0, T0 + timedelta(hours=1, minutes=1), 21.0)])
+        store.close_hour(_sample(0), [20.0, None, None, 0.0, 0.0], T0 + timedelta(hours=1))
+        assert [r[1] for r in store.open_readings()] == [T0 + timedelta(hours=1, minutes=1)]
 
 
 def test_missing_values_stay_missing_and_history_import_never_duplicates(tmp_path: Path) -> None:
-    store = HourlyStore(tmp_path / "zone.sqlite")
-    assert store.add_hours([_sample(0, None), _sample(1)]) == 2
-    assert store.add_hours([_sample(1), _sample(2)]) == 1
-    hours = store.hours_since(T0)
-    assert [h.values[0] for h in hours] == [None, 21.0, 21.0]
-    assert store.hour_count() == 3
-    assert store.last_hour() == T0 + timedelta(hours=2)
+    with HourlyStore(tmp_path / "zone.sqlite") as store:
+        assert store.add_hours([_sample(0, None), _sample(1)]) == 2
+        assert store.add_hours([_sample(1), _sample(2)]) == 1
+        hours = store.hours_since(T0)
+        assert [h.values[0] for h in hours] == [None, 21.0, 21.0]
+        assert store.hour_count() == 3
+        assert store.last_hour() == T0 + timedelta(hours=2)
 
 
 def test_a_corrupt_file_is_a_store_error_and_is_moved_aside_intact(tmp_path: Path) -> None:

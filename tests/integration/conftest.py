@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from custom_components.home_anomaly.const import (
     DOMAIN,
 )
 from simulator.history import write_history
+from tests.deprecations import DeprecationCollector
 
 SOURCES = {
     CONF_TEMPERATURE_ENTITY: "sensor.living_room_temperature",
@@ -40,6 +42,22 @@ NORMAL_STATES = {
     "binary_sensor.front_door": ("off", {"device_class": "door"}),
     "binary_sensor.smoke_alarm": ("off", {"device_class": "smoke"}),
 }
+
+
+DEPRECATIONS = DeprecationCollector()
+logging.getLogger().addHandler(DEPRECATIONS)
+
+
+@pytest.fixture(autouse=True)
+def no_deprecation_reports() -> Generator[None]:
+    """Fail the test during which Home Assistant reported a deprecated use by home_anomaly.
+
+    First among the autouse fixtures, so it also sees what ``hass``'s own teardown reports.
+    """
+    DEPRECATIONS.take()
+    yield
+    reports = DEPRECATIONS.take()
+    assert not reports, "Home Assistant reported a deprecated use by home_anomaly:\n" + "\n".join(reports)
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Generator
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ def issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry) -> ir.IssueEnt
 
 def stored_temperatures(path: Path) -> list[float]:
     """What the file holds for the open hour, read by a second connection as another process would."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         return [v for (v,) in db.execute("SELECT value FROM readings WHERE sensor = 0 ORDER BY id")]
 
 
@@ -308,7 +309,7 @@ async def test_a_buffer_of_another_schema_version_is_kept_aside(hass: HomeAssist
     await setup_entry(hass, entry)
     moved = list(path.parent.glob(f"{path.name}.corrupt-*"))
     assert len(moved) == 1
-    with sqlite3.connect(moved[0]) as db:
+    with closing(sqlite3.connect(moved[0])) as db:
         assert db.execute("SELECT value FROM state WHERE key = 'schema_version'").fetchone() == ("99",)
 
 

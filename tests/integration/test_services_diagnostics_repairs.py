@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+from unittest.mock import AsyncMock, patch
+
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -10,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.home_anomaly.const import DOMAIN
+from custom_components.home_anomaly.const import DOMAIN, ONNXRUNTIME_REQUIREMENT
 
 from .conftest import make_entry, set_normal_states, setup_entry
 
@@ -54,6 +57,72 @@ async def test_diagnostics_redact_what_identifies_the_home(
     assert diagnostics["runtime"] in ("onnxruntime", "numpy")
     assert diagnostics["model"]["architecture"]
     assert set(diagnostics["thresholds"]) == {"1", "2", "3", "4", "5"}
+    # onnxruntime is installed in the test environment, so the integration found it and used it.
+    assert diagnostics["optional_requirements"]["onnxruntime"] == {
+        "requirement": ONNXRUNTIME_REQUIREMENT,
+        "installed": True,
+        "version": importlib.metadata.version("onnxruntime"),
+        "origin": "already_installed",
+        "in_use": True,
+        "fallback_reason": None,
+    }
+
+
+async def test_diagnostics_say_when_onnxruntime_was_installed_at_runtime(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> None:
+    install = AsyncMock(return_value=None)
+    with (
+        patch("custom_components.home_anomaly.model_loader.onnxruntime_importable", side_effect=[False, True]),
+        patch("custom_components.home_anomaly.model_loader.onnxruntime_version", side_effect=[None]),
+        patch("custom_components.home_anomaly.model_loader.async_process_requirements", install),
+    ):
+        await setup_entry(hass, entry)
+    install.assert_awaited_once_with(hass, DOMAIN, [ONNXRUNTIME_REQUIREMENT])
+    onnxruntime = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["optional_requirements"][
+        "onnxruntime"
+    ]
+    assert onnxruntime["origin"] == "installed_at_runtime"
+    assert onnxruntime["in_use"] is True
+    assert onnxruntime["version"] == importlib.metadata.version("onnxruntime")
+
+
+async def test_diagnostics_do_not_claim_a_broken_onnxruntime_was_installed_at_runtime(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> None:
+    # Its package metadata is there but it does not import: Home Assistant's installer sees it
+    # as installed and does nothing, so the copy was already there.
+    with (
+        patch("custom_components.home_anomaly.model_loader.onnxruntime_importable", return_value=False),
+        patch("custom_components.home_anomaly.model_loader.async_process_requirements", AsyncMock(return_value=None)),
+    ):
+        await setup_entry(hass, entry)
+    onnxruntime = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["optional_requirements"][
+        "onnxruntime"
+    ]
+    assert onnxruntime["origin"] == "already_installed"
+    assert onnxruntime["in_use"] is False
+    assert onnxruntime["fallback_reason"] == "onnxruntime was installed but cannot be imported"
+
+
+async def test_diagnostics_say_why_onnxruntime_is_missing(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry
+) -> None:
+    with (  # what Home Assistant OS looks like: no wheel, so the install fails
+        patch("custom_components.home_anomaly.model_loader.onnxruntime_importable", return_value=False),
+        patch("custom_components.home_anomaly.model_loader.onnxruntime_version", return_value=None),
+    ):
+        await setup_entry(hass, entry)
+        diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["runtime"] == "numpy"
+    assert diagnostics["optional_requirements"]["onnxruntime"] == {
+        "requirement": ONNXRUNTIME_REQUIREMENT,
+        "installed": False,
+        "version": None,
+        "origin": "not_installed",
+        "in_use": False,
+        "fallback_reason": "onnxruntime could not be installed: no installs in tests",
+    }
 
 
 async def test_a_removed_source_raises_a_repair_issue(hass: HomeAssistant) -> None:

@@ -56,6 +56,10 @@ def test_discovery_announces_five_entities_of_one_device() -> None:
     assert payloads[0]["unit_of_measurement"] == "°C"
     assert payloads[2]["state_class"] == "measurement"
     assert entity_ids("household_7_1")["smoke"] == "binary_sensor.household_7_1_smoke"
+    # The entity ids the e2e suite looks up, named both ways: HA 2025.10+ reads default_entity_id
+    # (2026.4 dropped object_id), 2025.4 reads object_id.
+    assert [p["default_entity_id"] for p in payloads] == list(entity_ids("household_7_1").values())
+    assert [p["object_id"] for p in payloads] == [e.split(".", 1)[1] for e in entity_ids("household_7_1").values()]
 
 
 def test_readings_follow_the_household_and_the_scenario() -> None:

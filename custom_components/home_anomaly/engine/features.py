@@ -205,7 +205,7 @@ def aggregate_readings(
     ``readings`` are (sensor index, timestamp, value) in time order; ``None`` means the sensor
     was unknown or unavailable. Readings before ``start`` only set what is carried in.
     """
-    state = list(carried) if carried is not None else [None] * N_SENSORS
+    state: list[float | None] = list(carried) if carried is not None else [None] * N_SENSORS
     ordered = sorted(readings, key=lambda r: r[1])
     hour = hour_floor(start)
     index = 0

@@ -116,6 +116,12 @@ class HourlyStore:
         with self._lock:
             self._connection.close()
 
+    def __enter__(self) -> HourlyStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @property
     def _connection(self) -> sqlite3.Connection:
         assert self._db is not None
