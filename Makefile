@@ -2,6 +2,8 @@
 #   make demo   the main job on embedded defaults (ARGS=--keep-running leaves Home Assistant up)
 #   make test   lint, type checks and every test suite (what .ci/run calls)
 #   make setup  both virtual environments (idempotent; fast when done)
+#   make test-compat  the Home Assistant version matrix: 2025.4.4, 2026.2.3, 2026.10.4/2026.11.0
+#               (LEGS="2026.2 current" runs some; root needed for the chroots)
 #   make bench  performance benchmarks -> benchmarks/results/
 #   make pipeline  the full training pipeline: build -> train ALL -> compare -> benchmark -> ship
 
@@ -16,7 +18,7 @@ HA_CONSTRAINTS := requirements/ha-2025.4.4-constraints.txt
 # pip's notes about the machine's optional local wheel folders are noise here.
 PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: setup demo test lint test-integration-env test-train-env test-e2e bench pipeline release clean
+.PHONY: setup demo test lint test-integration-env test-train-env test-e2e test-compat bench pipeline release clean
 
 setup: $(VENV)/.installed $(VENV_TRAIN)/.installed
 
@@ -64,6 +66,13 @@ test-e2e: setup
 	$(VENV)/bin/python -m pytest -p no:homeassistant -p no:cacheprovider -q tests/e2e
 
 test: lint test-integration-env test-train-env test-e2e
+
+# The engine, integration and e2e suites on every Home Assistant of the matrix (scripts/ha_compat.sh):
+# the host's 2025.4.4, and Debian chroots for 2026.2.3 (Python 3.13.5) and the current release
+# (Python 3.14), kept in /var/cache/home-anomaly-compat between runs.
+LEGS ?= 2025.4 2026.2 current
+test-compat: setup
+	scripts/ha_compat.sh $(LEGS)
 
 # Every performance target in one run (about 15 minutes on 2 cores): benchmarks/RESULTS.md,
 # benchmarks/results/latest.json and plots.

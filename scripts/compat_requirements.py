@@ -50,13 +50,15 @@ def phcc_requirements(wheel: Path) -> list[str]:
     return [r for r in requires if package_name(r) not in LEFT_TO_THE_MATRIX]
 
 
-def merge(constraints: list[str], tools: list[str], project: list[str]) -> list[str]:
+def merge(
+    constraints: list[str], tools: list[str], project: list[str], without: frozenset[str] = frozenset()
+) -> list[str]:
     """One requirement per package: HA's constraints win over phcc, phcc over the project."""
     pinned_by_ha = {package_name(line) for line in constraints}
     merged: dict[str, str] = {}
     for requirement in tools + project:
         name = package_name(requirement)
-        if name in LEFT_TO_THE_MATRIX or name in merged:
+        if name in LEFT_TO_THE_MATRIX or name in without or name in merged:
             continue
         merged[name] = name if name in pinned_by_ha else requirement
     return list(merged.values())
@@ -68,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("phcc_wheel", type=Path, nargs="?")
     parser.add_argument("--project", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--without", action="append", default=[], help="a package to leave out (repeatable)")
     args = parser.parse_args(argv)
 
     constraints_text = wheel_text(args.ha_wheel, "homeassistant/package_constraints.txt")
@@ -76,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     project = requirement_lines(args.project.read_text())
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "constraints.txt").write_text(constraints_text)
-    (args.out / "requirements.txt").write_text("\n".join(merge(constraints, tools, project)) + "\n")
+    (args.out / "requirements.txt").write_text(
+        "\n".join(merge(constraints, tools, project, frozenset(map(package_name, args.without)))) + "\n"
+    )
     return 0
 
 

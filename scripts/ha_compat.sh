@@ -130,8 +130,12 @@ prepare_venv() {  # PYTHON HA PHCC HARNESS
     rm -rf "$ROOT$venv"
     IN "$python" -m venv "$venv"
     IN "$venv/bin/pip" download -q --no-deps -d /opt/req/wheels "homeassistant==$ha" "pytest-homeassistant-custom-component==$phcc"
+    # Without the harness, respx (a phcc tool whose pytest plugin imports httpx) only breaks HA
+    # 2026.11+, which aliases httpx to httpx2 at import and refuses once httpx is loaded.
+    local without=()
+    [ "$harness" = harness ] || without=(--without respx)
     IN "$venv/bin/python" /project/scripts/compat_requirements.py "/opt/req/wheels/homeassistant-$ha-py3-none-any.whl" \
-        "$phcc_wheel" --project /project/requirements/integration.txt --out "$req"
+        "$phcc_wheel" --project /project/requirements/integration.txt --out "$req" "${without[@]}"
     IN "$venv/bin/pip" install -q --only-binary=numpy,matplotlib,onnxruntime "homeassistant==$ha" \
         -r "$req/requirements.txt" -c "$req/constraints.txt" > "$LOGS/pip-$ha.log" 2>&1
     if [ "$harness" = harness ]; then

@@ -42,6 +42,10 @@ DEFAULT_NIGHT_END: Final = 5
 RUNTIME_OPTIONS: Final = ("auto", "onnxruntime", "numpy")
 # Installed at runtime when possible (never a manifest requirement: no wheels for musl).
 ONNXRUNTIME_REQUIREMENT: Final = "onnxruntime>=1.17"
+# The oldest and newest Home Assistant releases the version matrix runs (scripts/ha_compat.sh).
+# hacs.json holds the minimum for HACS; hassfest refuses unknown manifest.json keys, so the
+# newest tested release is declared here and shown in diagnostics beside the running one.
+TESTED_HOME_ASSISTANT: Final = ("2025.4.4", "2026.11.0")
 
 # States that count as "on" for the optional condition of the door rule.
 CONDITION_ON_STATES: Final = frozenset(

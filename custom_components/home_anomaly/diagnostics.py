@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import __version__ as HOME_ASSISTANT_VERSION
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_DOOR_CONDITION_ENTITY, CONF_NOTIFY_TARGETS, SOURCE_KEYS
+from .const import CONF_DOOR_CONDITION_ENTITY, CONF_NOTIFY_TARGETS, SOURCE_KEYS, TESTED_HOME_ASSISTANT
 from .coordinator import active_probabilities
 from .data import HomeAnomalyConfigEntry
 from .model_loader import async_onnxruntime_report
@@ -24,6 +25,11 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: HomeAno
     return async_redact_data(
         {
             "entry": {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
+            "home_assistant": {
+                "running": HOME_ASSISTANT_VERSION,
+                "tested_oldest": TESTED_HOME_ASSISTANT[0],
+                "tested_newest": TESTED_HOME_ASSISTANT[1],
+            },
             "runtime": loaded.runtime,
             "runtime_fallback_reason": loaded.fallback_reason,
             # Not in the manifest (no musl wheels), so this is the one place a user can see it.

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from stack.stack import Stack, StackConfig
+from tests.deprecations import reports_in_log
 
 DURATIONS: list[tuple[str, float]] = []
 
@@ -24,6 +25,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Generator[Stack]:
         running.stop()  # every child by its own pid, also after a failure
         for child in (running.simulator, running.hass, running.broker):
             assert child is None or not child.running()
+        # Every start of this module's Home Assistant appends to the same log file.
+        reports = reports_in_log(log_text(running.hass.log_path if running.hass else None))
+        assert not reports, "Home Assistant reported a deprecated use by home_anomaly:\n" + "\n".join(reports)
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 from homeassistant.core import HomeAssistant
 from homeassistant.loader import async_get_custom_components
 
+from custom_components.home_anomaly.const import TESTED_HOME_ASSISTANT
+
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((ROOT / "custom_components" / "home_anomaly" / "manifest.json").read_text())
 
@@ -59,3 +61,17 @@ async def test_home_assistant_loads_the_manifest(hass: HomeAssistant) -> None:
     assert integration.version is not None
     assert str(integration.version) == MANIFEST["version"]
     assert integration.config_flow is True
+
+
+def test_the_tested_range_is_the_matrix_and_the_readme() -> None:
+    """The versions users are told are tested are the ones scripts/ha_compat.sh runs."""
+    oldest, newest = TESTED_HOME_ASSISTANT
+    matrix = (ROOT / "scripts" / "ha_compat.sh").read_text()
+    assert f"HA {oldest} + phcc" in matrix
+    assert f"prepare_venv python3.14 {newest} " in matrix
+    readme = (ROOT / "README.md").read_text()
+    assert f"tested on {oldest}," in " ".join(readme.split())
+    assert f"and {newest}**" in " ".join(readme.split())
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert hacs["homeassistant"] == "2025.4.0"  # the minimum stays: users on 2025.4 keep updates
+    assert "homeassistant" not in MANIFEST  # hassfest refuses keys it does not know

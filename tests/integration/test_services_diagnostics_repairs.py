@@ -6,6 +6,7 @@ import importlib.metadata
 from unittest.mock import AsyncMock, patch
 
 import pytest
+from homeassistant.const import __version__ as HOME_ASSISTANT_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -57,6 +58,11 @@ async def test_diagnostics_redact_what_identifies_the_home(
     assert diagnostics["runtime"] in ("onnxruntime", "numpy")
     assert diagnostics["model"]["architecture"]
     assert set(diagnostics["thresholds"]) == {"1", "2", "3", "4", "5"}
+    assert diagnostics["home_assistant"] == {
+        "running": HOME_ASSISTANT_VERSION,
+        "tested_oldest": "2025.4.4",
+        "tested_newest": "2026.11.0",
+    }
     # onnxruntime is installed in the test environment, so the integration found it and used it.
     assert diagnostics["optional_requirements"]["onnxruntime"] == {
         "requirement": ONNXRUNTIME_REQUIREMENT,
