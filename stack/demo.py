@@ -169,16 +169,14 @@ def print_table(rows: list[dict[str, Any]], log: Tee) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stack.demo", description=__doc__)
     parser.add_argument("--out", type=Path, default=REPO / "outputs" / "demo")
-    parser.add_argument("--keep-running", action="store_true", help="leave Home Assistant up at http://127.0.0.1:8123")
+    parser.add_argument(
+        "--keep-running", action="store_true", help="leave Home Assistant up (on a free port, printed) to look around"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     log = Tee(args.out / "demo.log")
     events = load_scenario(SCENARIO)
-    stack = Stack(
-        StackConfig(
-            work_dir=args.out / "stack", scenario=SCENARIO, speed=SPEED, ha_port=8123 if args.keep_running else None
-        )
-    )
+    stack = Stack(StackConfig(work_dir=args.out / "stack", scenario=SCENARIO, speed=SPEED))
     started = time.monotonic()
     try:
         log("Starting Mosquitto, Home Assistant (with Home Anomaly and its shipped model) and the simulator…")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -138,11 +142,42 @@ class Stack:
             self.broker.stop()
 
     def start_home_assistant(self) -> None:
+        if port_open(self.ha_port):
+            raise RuntimeError(
+                f"port {self.ha_port} on 127.0.0.1 is already in use by another program: stop it, "
+                "or leave the port unset to get a free one"
+            )
         self.hass = home_assistant(self.config_dir).start()
         wait_for(lambda: self.hass is not None and (port_open(self.ha_port) or not self.hass.running()), 90,
                  "Home Assistant's HTTP server")  # fmt: skip
         if not self.hass.running():
             raise RuntimeError(f"Home Assistant exited; see {self.hass.log_path}")
+        self.check_it_is_ours()
+
+    def check_it_is_ours(self, timeout: float = 30.0) -> None:
+        """The port answering is no proof: a Home Assistant that failed to bind keeps running without
+        HTTP while another program answers. Only ours accepts the token made in its config folder
+        and names that folder in /api/config."""
+        deadline = time.monotonic() + timeout
+        request = urllib.request.Request(
+            f"{self.base_url}/api/config", headers={"Authorization": f"Bearer {self.token}"}
+        )
+        problem = ""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as reply:
+                    config_dir = json.loads(reply.read()).get("config_dir")
+            except (urllib.error.URLError, OSError, ValueError) as err:
+                problem = f"{self.base_url}/api/config: {err}"
+            else:
+                if config_dir == str(self.config_dir):
+                    return
+                problem = f"{self.base_url} is a Home Assistant of another folder ({config_dir})"
+            if self.hass is not None and not self.hass.running():
+                break
+            time.sleep(0.5)
+        raise RuntimeError(f"the Home Assistant this stack started does not answer on port {self.ha_port}: "
+                           f"{problem}; see {self.hass.log_path if self.hass else 'its log'}")  # fmt: skip
 
     def stop_home_assistant(self) -> None:
         if self.hass is not None:
