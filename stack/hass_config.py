@@ -118,8 +118,11 @@ async def _create_access_token(config_dir: Path) -> str:
     from homeassistant.helpers import device_registry
 
     hass = HomeAssistant(str(config_dir))
-    # Current HA links refresh tokens to devices: the auth store needs the device registry loaded
-    # first ("Device registry not set up"); 2025.4 loads it just the same.
+    # Current HA links refresh tokens to devices: the auth store needs the device registry set up
+    # and loaded first ("Device registry not set up"), as bootstrap does. 2026 made setting it up a
+    # step of its own (async_setup); 2025.4 creates it inside async_load.
+    if hasattr(device_registry, "async_setup"):
+        device_registry.async_setup(hass)
     await device_registry.async_load(hass)
     hass.auth = await auth.auth_manager_from_config(hass, [{"type": "homeassistant"}], [])
     user = await hass.auth.async_create_user("Demo", group_ids=["system-admin"])
