@@ -25,6 +25,9 @@ def test_leaves_a_connection_open(tmp_path):
 """
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 13), reason="Python < 3.13 does not warn about an unclosed SQLite connection"
+)
 def test_an_unclosed_sqlite_connection_fails_the_suite(tmp_path: Path) -> None:
     (tmp_path / "test_leak.py").write_text(LEAKY_TEST)
     run = subprocess.run(
