@@ -33,10 +33,16 @@ def store_path(hass: HomeAssistant, entry_id: str) -> Path:
 async def async_setup_entry(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) -> bool:
     loaded = await async_load_model(hass, entry.options.get(CONF_RUNTIME, DEFAULT_RUNTIME))
     coordinator = HomeAnomalyCoordinator(hass, entry, loaded, store_path(hass, entry.entry_id))
-    await coordinator.async_start()
-    entry.runtime_data = HomeAnomalyData(coordinator, dict(entry.options))
-    async_check_sources(hass, entry)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    try:
+        await coordinator.async_start()
+        entry.runtime_data = HomeAnomalyData(coordinator, dict(entry.options))
+        async_check_sources(hass, entry)
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    except BaseException:
+        # A setup that fails or is cancelled (Home Assistant stopping meanwhile) never unloads:
+        # close the buffer here, or its SQLite connection stays open until the process ends.
+        await coordinator.async_stop()
+        raise
     if not OPTIONS_FLOW_RELOADS:
         entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True

@@ -22,6 +22,10 @@ SOURCE_KEYS: Final = (
 )
 NUMERIC_SOURCE_KEYS: Final = SOURCE_KEYS[:3]
 BINARY_SOURCE_KEYS: Final = SOURCE_KEYS[3:]
+# The alarms offered for the smoke role: each is one to be woken for (on raises Fire, priority 5).
+SMOKE_DEVICE_CLASSES: Final = ("smoke", "heat", "gas", "carbon_monoxide")
+# The suggested zone name; "Home" would read like Home Assistant's own Home zone (zone.home).
+DEFAULT_ZONE_NAME: Final = "My home"
 
 # Options.
 CONF_NOTIFY_TARGETS: Final = "notify_targets"

@@ -10,15 +10,15 @@ inference — runs in the executor.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, EVENT_STATE_CHANGED
-from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, State, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_utc_time_change
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -28,8 +28,13 @@ from .buffer import CloseHour, SaveState, ZoneBuffer
 from .const import (
     CONDITION_ON_STATES,
     CONF_DOOR_CONDITION_ENTITY,
+    CONF_DOOR_ENTITY,
+    CONF_HUMIDITY_ENTITY,
     CONF_NIGHT_END,
     CONF_NIGHT_START,
+    CONF_POWER_ENTITY,
+    CONF_SMOKE_ENTITY,
+    CONF_TEMPERATURE_ENTITY,
     DEFAULT_NIGHT_END,
     DEFAULT_NIGHT_START,
     DOMAIN,
@@ -39,35 +44,62 @@ from .const import (
 )
 from .engine.alerts import AlertPolicy, AlertTracker, Transition
 from .engine.features import BASELINE_DAYS, HourAggregator, HourlySample, hour_floor
-from .engine.readings import DOOR, SMOKE, read_state
+from .engine.readings import DOOR, SMOKE
 from .engine.schema import ANOMALY_CLASS_NAMES, AnomalyClass
 from .engine.store import HourlyStore
 from .history import async_warm_start
 from .model_loader import LoadedModel, async_numpy_fallback
-from .notifications import Notifier
+from .notifications import Notifier, describe
 from .repairs import async_check_sources
 from .scoring import InferenceError, Score, score_window
+from .units import read_source, shown_state
 
 _LOGGER = logging.getLogger(__name__)
 MAX_CATCH_UP = timedelta(days=BASELINE_DAYS + 2)  # the most history a window's baseline reads
 MAX_STEP_BACK = timedelta(hours=3)
 RULE_EXPLANATIONS: dict[int, str] = {
     AnomalyClass.DOOR: "The front door was opened during the night window.",
-    AnomalyClass.FIRE: "The smoke alarm is on.",
+    AnomalyClass.FIRE: "The alarm detector (smoke, heat, gas or CO) is on.",
 }
+
+
+# The status while the model cannot score yet (fewer hours buffered than one window). Not an
+# anomaly class, so it is not in STATUS_OPTIONS (whose index is the class code).
+STATUS_LEARNING: Final = "learning"
+# The sensor role each anomaly class watches: its entity exists only where the role is configured.
+# (The model reads every sensor, but a class without its own sensor is not this zone's to show.)
+CLASS_ROLES: Final[dict[int, str]] = {
+    AnomalyClass.TEMPERATURE: CONF_TEMPERATURE_ENTITY,
+    AnomalyClass.HUMIDITY: CONF_HUMIDITY_ENTITY,
+    AnomalyClass.FRIDGE: CONF_POWER_ENTITY,
+    AnomalyClass.DOOR: CONF_DOOR_ENTITY,
+    AnomalyClass.FIRE: CONF_SMOKE_ENTITY,
+}
+RULE_WATCH_WORDS: Final[dict[int, str]] = {
+    AnomalyClass.DOOR: "the front door at night",
+    AnomalyClass.FIRE: "the alarm detector",
+}
+
+
+def configured_classes(data: Mapping[str, Any]) -> list[int]:
+    """The anomaly classes whose sensor role the zone's configuration ``data`` fills, in order."""
+    return [code for code, key in CLASS_ROLES.items() if data.get(key)]
 
 
 @dataclass
 class Snapshot:
     """What the entities show."""
 
-    status: str = "normal"
+    status: str = "normal"  # an anomaly class name, or STATUS_LEARNING
     top: int = 0
     score: Score | None = None
     sources: dict[int, str] = field(default_factory=dict)
     since: dict[int, str] = field(default_factory=dict)
     buffered_hours: int = 0
     last_scored: datetime | None = None
+    learning: bool = True  # the model cannot score yet; the rules already run
+    hours_needed: int = 0  # about how many more closed hours until the model scores (0: it does)
+    watching: list[int] = field(default_factory=list)  # the classes this zone can raise right now
 
 
 class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
@@ -83,7 +115,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         # Hours are UTC instants (a local clock repeats an hour each autumn); features label them
         # with the local hour at scoring time.
         self.aggregator = HourAggregator(hour_floor(dt_util.utcnow()))
-        self.notifier = Notifier(hass, entry, self.tracker)
+        self.notifier = Notifier(hass, entry, self.tracker, self._queue_alerts)
         self.unusable_states_logged: set[str] = set()
         self._stopped = False
         self._hourly_scored_until: datetime | None = None
@@ -117,7 +149,8 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         for entity_id, sensor in self.sensors.items():
             state = self.hass.states.get(entity_id)
             if state is not None:
-                self._add(sensor, now, self._read(entity_id, sensor, state.state))
+                self._add(sensor, now, self._read(entity_id, sensor, state))
+        self._reconcile_smoke(now)
         self.data.buffered_hours = await self.buffer.async_read(HourlyStore.hour_count) or 0
         self._unsubscribe += [
             # A filtered bus listener, not async_track_state_change_event: the tracker dispatches
@@ -178,14 +211,14 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         new_state = event.data["new_state"]
         if sensor is None:
             return
-        value, now = self._take(entity_id, sensor, new_state.state if new_state is not None else None)
+        value, now = self._take(entity_id, sensor, new_state)
         if sensor in (DOOR, SMOKE):
             self._apply_rules(sensor, value, now)
         if new_state is None or event.data["old_state"] is None:
             async_check_sources(self.hass, self.entry)  # a source removed or back: repair issue raised or cleared
 
     @callback
-    def _take(self, entity_id: str, sensor: int, state: str | None) -> tuple[float | None, datetime]:
+    def _take(self, entity_id: str, sensor: int, state: State | None) -> tuple[float | None, datetime]:
         """The reading of ``state`` as of now, added to the open hour (closing hours that ended)."""
         now = dt_util.utcnow()
         value = self._read(entity_id, sensor, state)
@@ -194,15 +227,17 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         return value, now
 
     @callback
-    def _read(self, entity_id: str, sensor: int, state: str | None) -> float | None:
-        """The reading; an unusable state is logged the first time each entity sends one."""
-        value, problem = read_state(sensor, state)
+    def _read(self, entity_id: str, sensor: int, state: State | None) -> float | None:
+        """The reading in the model's units, converted from the unit of this very state (a unit
+        system switch or a new display unit is no jump); an unusable state is logged the first
+        time each entity sends one."""
+        value, problem = read_source(sensor, state)
         if problem is not None and entity_id not in self.unusable_states_logged:
             self.unusable_states_logged.add(entity_id)
             _LOGGER.warning(
                 "%s reported %r: %s; read as %s. Logged once per sensor until Home Assistant restarts",
                 entity_id,
-                state,
+                shown_state(state),
                 problem,
                 "missing" if value is None else value,
             )
@@ -225,7 +260,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         # this listener ran: take the new reading now and withdraw the "gone" issue just raised.
         state = self.hass.states.get(new)
         if state is not None:
-            self._take(new, sensor, state.state)
+            self._take(new, sensor, state)
         async_check_sources(self.hass, self.entry)
 
     @callback
@@ -294,6 +329,16 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self._apply([transition] if transition else [])
 
     @callback
+    def _reconcile_smoke(self, now: datetime) -> None:
+        """Catch up with a smoke detector that changed while the zone was not running: it sends no
+        state change for the state it is already in. A fire alert restored from the buffer ends if
+        the detector is clear now (no fire alert may claim smoke that is not there), and a detector
+        already on raises one (unless that fire was acknowledged: the same episode)."""
+        for entity_id, sensor in self.sensors.items():
+            if sensor == SMOKE and self.hass.states.get(entity_id) is not None:
+                self._apply_rules(SMOKE, self.aggregator.carry_out()[SMOKE], now)  # the reading just taken
+
+    @callback
     def _queue_alerts(self) -> None:
         self.buffer.queue(SaveState("alerts", self.tracker.to_json()))
 
@@ -330,7 +375,13 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             self._publish()
             return score
         self.data.last_scored = score.window_end
-        transitions = self.tracker.observe_hour(score.window_end, list(score.probabilities))
+        probabilities = list(score.probabilities)
+        # An on-demand score is no scored hour: it may raise an alert early, never advance the policy.
+        transitions = (
+            self.tracker.observe_partial(score.window_end, probabilities)
+            if partial
+            else self.tracker.observe_hour(score.window_end, probabilities)
+        )
         self._apply(transitions)
         self._queue_alerts()
         return score
@@ -352,43 +403,91 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
     @callback
     def acknowledge(self, code: int) -> None:
         transition = self.tracker.acknowledge(code, dt_util.now())
+        if transition is None:
+            self.notifier.dismiss(code)  # an alert that already ended: its notification was kept until now
         self._apply([transition] if transition else [])
 
     @callback
     def _apply(self, transitions: list[Transition]) -> None:
         for transition in transitions:
-            probability = transition.probability
+            # The same words for the event (a blueprint's push), the notification and the push.
+            message = describe(self.hass, self.entry, transition, self.data.score)
             self.hass.bus.async_fire(
                 EVENT_DETECTED if transition.kind == "detected" else EVENT_CLEARED,
                 {
                     "entry_id": self.entry.entry_id,
+                    "zone": self.entry.title,
                     "anomaly": transition.name,
                     "priority": transition.anomaly,
-                    "probability": round(probability, 4),
+                    "probability": round(transition.probability, 4),
                     "source": transition.source,
                     "window_end": transition.at.isoformat(),
+                    "message": message,
                 },
             )
-            reason = (
-                self.explanation() if transition.source == "model" else RULE_EXPLANATIONS.get(transition.anomaly, "")
-            )
-            self.notifier.handle(transition, reason)
+            self.notifier.handle(transition, message)
         if transitions:
             self._queue_alerts()
         self._publish()
 
     def explanation(self) -> str:
-        score = self.data.score
-        return score.explanation if score is not None else ""
+        """What the model saw in the last scored hour, or why it does not score yet."""
+        data = self.data
+        if data.learning:
+            hours = "hour" if data.hours_needed == 1 else "hours"
+            text = (
+                f"Learning this home: the model needs {self.loaded.model.window_size} hours of readings"
+                f" and scores in about {data.hours_needed} more {hours}."
+            )
+            rules = [RULE_WATCH_WORDS[code] for code in data.watching if code in RULE_WATCH_WORDS]
+            if rules:
+                return f"{text} Already watching {' and '.join(rules)}."
+            return f"{text} Until then nothing raises an alert."
+        if data.score is None:
+            return "Not scored since the zone started; the model scores at the start of every hour."
+        return data.score.explanation
+
+    def status_explanation(self) -> str:
+        """The status sensor's explanation: the rule behind a rule alert first, then the model's view."""
+        data = self.data
+        rule = RULE_EXPLANATIONS.get(data.top, "") if data.sources.get(data.top) == "rule" else ""
+        model = self.explanation()
+        if not model and not data.top:
+            model = "Nothing unusual in the last scored hour."
+        if rule and model:
+            # The hour's own words ("smoke alarm on") would repeat the rule: say which hour they are.
+            return rule + " " + (model if data.learning or data.score is None else f"In the last scored hour: {model}.")
+        return rule or model
 
     @callback
     def _publish(self) -> None:
         top = self.tracker.top()
-        self.data.top = top
-        self.data.status = ANOMALY_CLASS_NAMES[top]
-        self.data.sources = {c: s.source or "" for c, s in self.tracker.classes.items() if s.active}
-        self.data.since = {c: s.since or "" for c, s in self.tracker.classes.items() if s.active}
-        self.async_set_updated_data(self.data)
+        data = self.data
+        data.top = top
+        # Learning until a score has probabilities; before the first score of this run, judged by the
+        # buffered hours (a restarted zone with a month of history is not learning again).
+        window = self.loaded.model.window_size
+        data.learning = data.score.probabilities is None if data.score is not None else data.buffered_hours < window
+        # Still learning with a window's worth buffered means the recent hours are too few (a long
+        # outage): a whole window is the honest upper bound.
+        missing = window - data.buffered_hours
+        data.hours_needed = (missing if missing > 0 else window) if data.learning else 0
+        data.watching = self._watching()
+        # An active alert (a rule works from the first reading) outranks learning.
+        data.status = ANOMALY_CLASS_NAMES[top] if top or not data.learning else STATUS_LEARNING
+        data.sources = {c: s.source or "" for c, s in self.tracker.classes.items() if s.active}
+        data.since = {c: s.since or "" for c, s in self.tracker.classes.items() if s.active}
+        self.async_set_updated_data(data)
+
+    def _watching(self) -> list[int]:
+        """The classes this zone can raise now: each needs its sensor; the model's classes need the
+        model to score, fire and door-at-night are also raised by the instant rules."""
+        options = self.entry.options
+        door_rule = options.get(CONF_NIGHT_START, DEFAULT_NIGHT_START) != options.get(
+            CONF_NIGHT_END, DEFAULT_NIGHT_END
+        )  # the same start and end switch the instant door rule off
+        rules = {AnomalyClass.FIRE} | ({AnomalyClass.DOOR} if door_rule else set())
+        return [code for code in configured_classes(self.entry.data) if not self.data.learning or code in rules]
 
 
 def _read_saved(store: HourlyStore) -> tuple[Any, datetime | None, list[float | None] | None, list[Any]]:

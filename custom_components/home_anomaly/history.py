@@ -10,8 +10,8 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from .engine.features import BASELINE_DAYS, HourlySample, aggregate_readings
-from .engine.readings import parse_reading
 from .engine.store import HourlyStore
+from .units import read_source
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ async def async_warm_start(
         list(sensors),
         significant_changes_only=False,
         minimal_response=False,
-        no_attributes=True,
+        no_attributes=False,  # each state's unit_of_measurement, as it was then
     )
     states: dict[str, list[Any]] = await get_instance(hass).async_add_executor_job(fetch)
     samples, carried = await hass.async_add_executor_job(_hours_from_states, states, sensors, open_hour)
@@ -49,10 +49,13 @@ def _hours_from_states(
     states: dict[str, list[Any]], sensors: dict[str, int], open_hour: datetime
 ) -> tuple[list[HourlySample], list[float | None]]:
     """Hourly samples before ``open_hour``, and each sensor's value at it (in the executor: a chatty
-    plug can have a hundred thousand states in a month)."""
+    plug can have a hundred thousand states in a month).
+
+    Each state is converted with the unit it was recorded in, as a live state change is: history
+    from before a unit system switch reads the same as what came after it."""
     carried: list[float | None] = [None] * 5
     readings = [
-        (sensors[entity_id], state.last_changed, parse_reading(sensors[entity_id], state.state))
+        (sensors[entity_id], state.last_changed, read_source(sensors[entity_id], state)[0])
         for entity_id, entity_states in states.items()
         if entity_id in sensors
         for state in entity_states

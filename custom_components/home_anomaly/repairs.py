@@ -22,13 +22,15 @@ def issue_id(entry_id: str, key: str) -> str:
 
 @callback
 def async_check_sources(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) -> None:
-    """Raise (or clear) a repair issue for each configured source that is gone."""
+    """Raise (or clear) a repair issue for each configured source that is gone.
+
+    A role no longer configured has nothing missing: Reconfigure leaving it empty, as the issue
+    suggests, is a fix, and its issue is cleared.
+    """
     registry = er.async_get(hass)
     for key in SOURCE_KEYS:
-        entity_id = entry.data.get(key)
-        if not entity_id:
-            continue
-        missing = hass.states.get(entity_id) is None and registry.async_get(entity_id) is None
+        entity_id: str = entry.data.get(key) or ""
+        missing = bool(entity_id) and hass.states.get(entity_id) is None and registry.async_get(entity_id) is None
         if missing:
             ir.async_create_issue(
                 hass,

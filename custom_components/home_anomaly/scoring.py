@@ -13,8 +13,10 @@ from .engine.drift import bin_shares, psi
 from .engine.features import (
     BASELINE_DAYS,
     FEATURE_NAMES,
+    N_ANALOG,
     HourlySample,
     HourlyTable,
+    day_baseline,
     fill_hour_gaps,
     model_features,
 )
@@ -24,6 +26,16 @@ from .model_loader import LoadedModel
 DRIFT_HOURS = 7 * 24
 EXPLAIN_DEVIATION = 3.0
 SENSOR_WORDS = ("temperature", "humidity", "fridge power")
+SENSOR_UNITS = ("°C", "%", "W")  # the model's units (engine.readings converts every reading to them)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one analogue sensor read in the scored hour, beside what this home usually reads at that
+    hour of day (the level the model's deviation features compare with); in the model's units."""
+
+    value: float
+    usual: float
 
 
 class InferenceError(RuntimeError):
@@ -37,6 +49,12 @@ class Score:
     probabilities: FloatArray | None = None  # None while the buffer is shorter than a window
     explanation: str = ""
     drift: dict[str, float] = field(default_factory=dict)
+    # The scored (last) hour of the window, for the words of an alert: per analogue sensor with a
+    # reading (by sensor index), and whether the door opened / the smoke detector was on in it.
+    hour_start: datetime | None = None
+    evidence: dict[int, Evidence] = field(default_factory=dict)
+    door_opened: bool = False
+    smoke: bool = False
 
     @property
     def anomaly_score(self) -> float | None:
@@ -70,24 +88,52 @@ def score_window(
     except Exception as err:  # a runtime's own exception types vary; all mean "this runtime failed"
         raise InferenceError(str(err)) from err
     score.probabilities = probabilities.astype(np.float64)
-    score.explanation = explain(features[-1], samples[-1])
+    last = samples[-1]
+    usual = usual_levels(table)
+    score.hour_start = last.hour_start
+    score.evidence = {
+        sensor: Evidence(float(value), float(usual[sensor]))
+        for sensor, value in enumerate(last.values[:N_ANALOG])
+        if value is not None
+    }
+    score.door_opened, score.smoke = last.values[3] >= 0.5, last.values[4] >= 0.5
+    score.explanation = explain(features[-1], last, usual)
     score.drift = drift_against_card(features, loaded.card.raw.get("reference_distributions", {}))
     return score
 
 
-def explain(last: Any, sample: HourlySample) -> str:
-    """Which readings of the last hour were unusual for this home, in words."""
+def usual_levels(table: HourlyTable) -> FloatArray:
+    """This home's typical analogue readings at the last hour's hour of day, from the
+    ``BASELINE_DAYS`` days before its day: the same baseline ``model_features`` compares with."""
+    days = np.array([moment.toordinal() for moment in table.hour_starts], dtype=np.int64)
+    hours = np.array([moment.hour for moment in table.hour_starts], dtype=np.int64)
+    history = (days >= days[-1] - BASELINE_DAYS) & (days < days[-1])
+    profile = day_baseline(hours[history], table.values[history, :N_ANALOG]).profile
+    levels: FloatArray = profile[hours[-1]]
+    return levels
+
+
+def explain(last: Any, sample: HourlySample, usual: FloatArray) -> str:
+    """Which readings of the last hour were unusual for this home, in words (with their units).
+
+    The door and the smoke detector count as on for an hour they were on at any moment of, so
+    they are said in the past tense: the detector may be clear again by now.
+    """
     parts = []
     for index, word in enumerate(SENSOR_WORDS):
         deviation = float(last[index])
         value = sample.values[index]
         if value is not None and abs(deviation) >= EXPLAIN_DEVIATION:
             direction = "above" if deviation > 0 else "below"
-            parts.append(f"{word} {value:.1f} is far {direction} this home's usual level at this hour")
+            unit = SENSOR_UNITS[index]
+            parts.append(
+                f"{word} {value:.1f} {unit} is far {direction} this home's usual {float(usual[index]):.1f} {unit}"
+                " at this hour"
+            )
     if sample.values[3] >= 0.5:
         parts.append("front door opened")
     if sample.values[4] >= 0.5:
-        parts.append("smoke alarm on")
+        parts.append("smoke alarm was on")
     return "; ".join(parts)
 
 

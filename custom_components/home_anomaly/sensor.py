@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .const import STATUS_OPTIONS
-from .coordinator import HomeAnomalyCoordinator, active_probabilities
+from .const import DOMAIN, STATUS_OPTIONS
+from .coordinator import STATUS_LEARNING, HomeAnomalyCoordinator, active_probabilities
 from .data import HomeAnomalyConfigEntry
 from .entity import HomeAnomalyEntity
 
 PARALLEL_UPDATES = 0
+# Earlier versions had a "Last scored hour" timestamp sensor: its state changed every hour, and the
+# logbook lists every state change of a sensor without a unit, 24 lines a day per zone. The time
+# is now the status sensor's ``last_scored`` attribute (attribute changes are not logged).
+REMOVED_KEYS = ("last_scored",)
 
 
 async def async_setup_entry(
     hass: HomeAssistant, entry: HomeAnomalyConfigEntry, async_add_entities: AddEntitiesCallback
 ) -> None:
     coordinator = entry.runtime_data.coordinator
+    registry = er.async_get(hass)
+    for key in REMOVED_KEYS:
+        if entity_id := registry.async_get_entity_id(Platform.SENSOR, DOMAIN, f"{entry.entry_id}_{key}"):
+            registry.async_remove(entity_id)
     async_add_entities(
         [
             StatusSensor(coordinator),
             AnomalyScoreSensor(coordinator),
-            LastScoredSensor(coordinator),
             BufferedHoursSensor(coordinator),
             RuntimeSensor(coordinator),
             DriftSensor(coordinator),
@@ -35,10 +42,10 @@ async def async_setup_entry(
 
 
 class StatusSensor(HomeAnomalyEntity, SensorEntity):
-    """The highest-priority active anomaly, or normal."""
+    """The highest-priority active anomaly, else learning (the model cannot score yet) or normal."""
 
     _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = list(STATUS_OPTIONS)
+    _attr_options = [*STATUS_OPTIONS, STATUS_LEARNING]
 
     def __init__(self, coordinator: HomeAnomalyCoordinator) -> None:
         super().__init__(coordinator, "status")
@@ -56,8 +63,12 @@ class StatusSensor(HomeAnomalyEntity, SensorEntity):
             "source": data.sources.get(top) if top else None,
             "since": data.since.get(top) if top else None,
             "probabilities": active_probabilities(data.score),
-            "explanation": self.coordinator.explanation(),
+            "explanation": self.coordinator.status_explanation(),
             "active": [STATUS_OPTIONS[code] for code in sorted(data.sources, reverse=True)],
+            "watching": [STATUS_OPTIONS[code] for code in data.watching],
+            "hours_buffered": data.buffered_hours,
+            "hours_needed": data.hours_needed,
+            "last_scored": data.last_scored.isoformat() if data.last_scored else None,
             "runtime": self.coordinator.loaded.runtime,
         }
 
@@ -83,18 +94,6 @@ class AnomalyScoreSensor(HomeAnomalyEntity, SensorEntity):
         return {
             "thresholds": {STATUS_OPTIONS[c]: round(t, 3) for c, t in self.coordinator.tracker.thresholds().items()}
         }
-
-
-class LastScoredSensor(HomeAnomalyEntity, SensorEntity):
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-
-    def __init__(self, coordinator: HomeAnomalyCoordinator) -> None:
-        super().__init__(coordinator, "last_scored")
-
-    @property
-    def native_value(self) -> datetime | None:
-        return self.coordinator.data.last_scored
 
 
 class BufferedHoursSensor(HomeAnomalyEntity, SensorEntity):

@@ -1,13 +1,22 @@
 """Services: ``home_anomaly.score_now`` and ``home_anomaly.acknowledge``; the push "Acknowledge" action.
 
-Call data is checked inside the handlers, not by Home Assistant's schema check, so that every
-bad call — unknown zone, unknown anomaly, wrong type, unexpected field — is a translated
-``ServiceValidationError``. No service takes a file path.
+Every bad call — not a set of fields, unknown zone, unknown anomaly, wrong type, unexpected
+field — is refused with its translated message, on every path (scripts, the UI, the REST API):
+
+* the registration schema (``CALL_DATA_SCHEMA``) lets only a mapping of fields through: a list
+  or a string posted to the REST API never reaches a handler;
+* the handlers check the fields, where they can name the zone and the classes, and raise a
+  translated ``ServiceValidationError``;
+* what reaches Home Assistant is a ``RefusedCall``: that same error, also a ``vol.Invalid``,
+  because the REST API answers only ``vol.Invalid`` with 400 — any other error is a 500 there,
+  with a traceback.
+
+No service takes a file path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -28,6 +37,47 @@ from .data import HomeAnomalyConfigEntry
 from .notifications import parse_ack_action
 from .schema_library import humanize_error, vol
 
+
+class RefusedCall(ServiceValidationError, vol.Invalid):
+    """A refused service call: ``refused``'s translation, as an error every caller reports as bad
+    data (see the module text)."""
+
+    def __init__(self, refused: ServiceValidationError) -> None:
+        super().__init__(
+            str(refused),
+            translation_domain=refused.translation_domain,
+            translation_key=refused.translation_key,
+            translation_placeholders=refused.translation_placeholders,
+        )
+
+
+def _fields(data: Any) -> dict[str, Any]:
+    if isinstance(data, Mapping):
+        return dict(data)
+    raise RefusedCall(
+        ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_service_data",
+            translation_placeholders={"error": f"expected fields, got {type(data).__name__}"},
+        )
+    )
+
+
+def _refusing(
+    handler: Callable[[ServiceCall], Awaitable[None]],
+) -> Callable[[ServiceCall], Coroutine[Any, Any, None]]:
+    async def refusing(call: ServiceCall) -> None:
+        try:
+            await handler(call)
+        except RefusedCall:
+            raise
+        except ServiceValidationError as err:
+            raise RefusedCall(err) from err
+
+    return refusing
+
+
+CALL_DATA_SCHEMA = vol.Schema(_fields)
 SCORE_NOW_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
 ACKNOWLEDGE_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_ANOMALY): cv.string})
 
@@ -88,6 +138,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         if entry is not None and entry.domain == DOMAIN and entry.state is ConfigEntryState.LOADED:
             entry.runtime_data.coordinator.acknowledge(parsed[1])
 
-    hass.services.async_register(DOMAIN, SERVICE_SCORE_NOW, score_now, schema=None)
-    hass.services.async_register(DOMAIN, SERVICE_ACKNOWLEDGE, acknowledge, schema=None)
+    hass.services.async_register(DOMAIN, SERVICE_SCORE_NOW, _refusing(score_now), schema=CALL_DATA_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_ACKNOWLEDGE, _refusing(acknowledge), schema=CALL_DATA_SCHEMA)
     hass.bus.async_listen(NOTIFICATION_ACTION_EVENT, push_action)

@@ -159,6 +159,7 @@ def test_hours_inside_an_alert_do_not_teach_the_home_that_it_is_normal() -> None
 def test_cooldown_and_persistence() -> None:
     tracker = AlertTracker(AlertPolicy(), {})
     assert tracker.may_notify(3, T0, timedelta(minutes=30))
+    tracker.notified(3, T0)  # the cooldown starts with a delivered push
     assert not tracker.may_notify(3, T0 + timedelta(minutes=10), timedelta(minutes=30))
     assert tracker.may_notify(3, T0 + timedelta(minutes=31), timedelta(minutes=30))
     tracker.raise_rule(5, T0)

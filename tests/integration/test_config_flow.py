@@ -65,7 +65,7 @@ async def test_any_role_may_be_left_empty(hass: HomeAssistant) -> None:
 async def test_bad_sources_are_refused(hass: HomeAssistant, user_input: dict[str, str], errors: dict[str, str]) -> None:
     set_normal_states(hass)
     hass.states.async_set("sensor.text_sensor", "warm")
-    hass.states.async_set("binary_sensor.broken_door", "unavailable")
+    hass.states.async_set("binary_sensor.broken_door", "open")  # unknown/unavailable are accepted
     flow_id = await _start(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, {"name": "Flat", **user_input})
     assert result["type"] is FlowResultType.FORM
@@ -78,19 +78,21 @@ async def test_duplicates_are_refused(hass: HomeAssistant) -> None:
     set_normal_states(hass)
     await setup_entry(hass, make_entry(title="Home"))
     flow_id = await _start(hass)
+    hass.states.async_set("sensor.garage_fridge", "90.0", {"device_class": "power", "unit_of_measurement": "W"})
     same_name = await hass.config_entries.flow.async_configure(
-        flow_id, {"name": "Home", CONF_POWER_ENTITY: "sensor.fridge_power"}
+        flow_id, {"name": "Home", CONF_POWER_ENTITY: "sensor.garage_fridge"}
     )
-    assert same_name["type"] is FlowResultType.ABORT
-    assert same_name["reason"] == "already_configured"
-    flow_id = await _start(hass)
+    assert same_name["type"] is FlowResultType.FORM  # the form and what was filled in stay
+    assert same_name["errors"] == {"name": "name_in_use"}
     same_sources = await hass.config_entries.flow.async_configure(flow_id, {"name": "Other", **SOURCES})
-    assert same_sources["type"] is FlowResultType.ABORT
+    assert same_sources["type"] is FlowResultType.FORM
+    assert same_sources["errors"] == {"base": "sources_in_use"}
+    assert same_sources["description_placeholders"] == {"zone": "Home"}
 
 
 async def test_reconfigure_changes_the_sources(hass: HomeAssistant) -> None:
     set_normal_states(hass)
-    hass.states.async_set("sensor.garage_fridge", "90.0")
+    hass.states.async_set("sensor.garage_fridge", "90.0", {"unit_of_measurement": "W"})  # no device class
     entry = await setup_entry(hass, make_entry())
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
@@ -112,20 +114,24 @@ async def test_options_flow(hass: HomeAssistant) -> None:
     assert result["step_id"] == "init"
     options = {
         CONF_NOTIFY_TARGETS: ["notify.mobile_app_phone"],
-        CONF_MIN_PRIORITY: 3,
+        CONF_MIN_PRIORITY: "3",
         CONF_COOLDOWN_MINUTES: 30,
         CONF_RUNTIME: "numpy",
-        CONF_NIGHT_START: 23,
-        CONF_NIGHT_END: 6,
+        CONF_NIGHT_START: "23",
+        CONF_NIGHT_END: "6",
     }
     half_quiet = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**options, CONF_QUIET_START: "22:00:00"}
+        result["flow_id"], {**options, CONF_QUIET_START: "22:00"}
     )
-    assert half_quiet["errors"] == {"base": "quiet_hours_incomplete"}
+    assert half_quiet["errors"] == {CONF_QUIET_END: "quiet_hours_incomplete"}  # on the field left empty
     done = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**options, CONF_QUIET_START: "22:00:00", CONF_QUIET_END: "07:00:00"}
+        result["flow_id"], {**options, CONF_QUIET_START: "22:00", CONF_QUIET_END: "07:00"}
     )
     assert done["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options[CONF_RUNTIME] == "numpy"
+    # Stored as before the choices were lists: whole numbers, and times notifications can parse.
+    assert entry.options[CONF_MIN_PRIORITY] == 3
+    assert (entry.options[CONF_NIGHT_START], entry.options[CONF_NIGHT_END]) == (23, 6)
+    assert (entry.options[CONF_QUIET_START], entry.options[CONF_QUIET_END]) == ("22:00", "07:00")
     assert entry.runtime_data.coordinator.loaded.runtime == "numpy"  # reloaded with the new runtime

@@ -36,7 +36,9 @@ async def test_an_hour_of_readings_becomes_one_buffered_hour(
     assert humidity == 48.0  # the available half hour only
     assert (power, door, fire) == (151.0, 0.0, 0.0)
     assert hass.states.get("sensor.home_buffered_hours").state == "1"
-    assert hass.states.get("sensor.home_status").attributes["explanation"].startswith("learning")
+    status = hass.states.get("sensor.home_status")
+    assert status.state == "learning"
+    assert (status.attributes["hours_buffered"], status.attributes["hours_needed"]) == (1, 31)
 
 
 async def test_hourly_scoring_runs_at_minute_zero(
@@ -45,9 +47,9 @@ async def test_hourly_scoring_runs_at_minute_zero(
     freezer.move_to("2025-03-10 14:20:00+00:00")
     prefill_history(hass, entry, days=30)
     await setup_entry(hass, entry)
-    assert hass.states.get("sensor.home_last_scored_hour").state == "unknown"
+    assert hass.states.get("sensor.home_status").attributes["last_scored"] is None
     await _next_hour(hass, freezer)
-    scored = hass.states.get("sensor.home_last_scored_hour").state
+    scored = hass.states.get("sensor.home_status").attributes["last_scored"]
     assert dt_util.parse_datetime(scored) == hour_floor(dt_util.now())
     score = float(hass.states.get("sensor.home_anomaly_score").state)
     assert 0.0 <= score < 50.0  # a normal home scores low

@@ -45,8 +45,8 @@ async def test_new_options_reload_once(hass: HomeAssistant, entry: MockConfigEnt
         result = await hass.config_entries.options.async_init(entry.entry_id)
         done = await hass.config_entries.options.async_configure(
             result["flow_id"],
-            {"min_priority": 3, "cooldown_minutes": 30, CONF_RUNTIME: "numpy", "night_start_hour": 0,
-             "night_end_hour": 5},
+            {"min_priority": "3", "cooldown_minutes": 30, CONF_RUNTIME: "numpy", "night_start_hour": "0",
+             "night_end_hour": "5"},
         )  # fmt: skip
         await hass.async_block_till_done()
     assert done["type"] is FlowResultType.CREATE_ENTRY

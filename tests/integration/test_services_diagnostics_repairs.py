@@ -42,8 +42,8 @@ async def test_score_now_without_enough_history_says_it_is_learning(
     await setup_entry(hass, entry)
     await hass.services.async_call(DOMAIN, "score_now", {}, blocking=True)
     status = hass.states.get("sensor.home_status")
-    assert status.state == "normal"
-    assert "learning" in status.attributes["explanation"]
+    assert status.state == "learning"
+    assert status.attributes["explanation"].startswith("Learning this home")
     assert hass.states.get("sensor.home_anomaly_score").state == "unknown"
 
 

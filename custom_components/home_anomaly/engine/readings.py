@@ -1,5 +1,10 @@
 """Turning sensor state text into readings: what counts as missing, what gets clipped.
 
+* Readings are in the model's units, ``MODEL_UNITS`` (°C, %RH, W — the units it was trained on).
+  The engine knows no other unit: the caller passes ``to_model_units``, the conversion from the
+  unit the state was reported in (the integration uses Home Assistant's own unit converters,
+  ``units.py``); without it the number is taken as already in the model's units. The checks
+  below apply to the converted reading, so their limits are in the model's units too.
 * ``unknown``, ``unavailable``, empty, non-numeric and non-finite states are missing — never 0;
   so are magnitudes above ``MAX_MAGNITUDE`` (``1e308`` is a broken sensor, not a hot room).
 * A decimal comma (``"23,5"``) is read as a decimal point: some integrations report it so.
@@ -14,24 +19,35 @@ The integration logs the first unusable state of each entity (with the reason fr
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from typing import Final
 
 MAX_MAGNITUDE: Final = 1e6
 TEMPERATURE, HUMIDITY, POWER, DOOR, SMOKE = range(5)
+# The unit of each numeric sensor as the model sees it (SPEC §2: temperature_c, humidity_pct,
+# fridge_power_w). Spelled as Home Assistant spells them, so a state in these units needs no
+# conversion. Door and smoke are 0/1 and have none.
+MODEL_UNITS: Final[Mapping[int, str]] = {TEMPERATURE: "°C", HUMIDITY: "%", POWER: "W"}
 
 
 NOT_REPORTING: Final = frozenset({"unknown", "unavailable", ""})  # Home Assistant's own "no value"
 
 
-def parse_reading(sensor: int, state: str | None) -> float | None:
-    return read_state(sensor, state)[0]
+def parse_reading(
+    sensor: int, state: str | None, to_model_units: Callable[[float], float] | None = None
+) -> float | None:
+    return read_state(sensor, state, to_model_units)[0]
 
 
-def read_state(sensor: int, state: str | None) -> tuple[float | None, str | None]:
-    """The reading, and why the state was not used as it is (for a log line), or None.
+def read_state(
+    sensor: int, state: str | None, to_model_units: Callable[[float], float] | None = None
+) -> tuple[float | None, str | None]:
+    """The reading in the model's units, and why the state was not used as it is (for a log
+    line), or None.
 
-    States Home Assistant itself uses for "no value" are missing without a reason: they are
-    normal, e.g. while a device reconnects.
+    ``to_model_units`` converts the number from the unit the state was reported in; None means
+    it already is in the model's units. States Home Assistant itself uses for "no value" are
+    missing without a reason: they are normal, e.g. while a device reconnects.
     """
     if state is None:
         return None, None
@@ -44,6 +60,8 @@ def read_state(sensor: int, state: str | None) -> tuple[float | None, str | None
         value = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
     except ValueError:
         return None, "not a number"
+    if to_model_units is not None and math.isfinite(value):
+        value = to_model_units(value)
     if not math.isfinite(value):
         return None, "not a finite number"
     if abs(value) > MAX_MAGNITUDE:
