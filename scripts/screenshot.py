@@ -1,8 +1,10 @@
-"""Take the README's screenshot of the real Home Assistant UI with headless Chromium.
+"""Take the README's screenshots of the real Home Assistant UI with headless Chromium.
 
-Starts the end-to-end stack, lets the simulated fridge fail, and photographs the zone's device
-page. Needs Debian's chromium (``apt-get install chromium``). Run:
-``.venv/bin/python scripts/screenshot.py`` → ``docs/screenshot.png``.
+Starts the end-to-end stack, lets the simulated fridge fail, and photographs what a household
+sees: the zone's device page (``docs/screenshot.png``), the notification drawer with the fridge
+alert (``docs/screenshot_notification.png``) and the first step of adding a zone
+(``docs/screenshot_config_flow.png``). Needs Debian's chromium (``apt-get install chromium``).
+Run: ``.venv/bin/python scripts/screenshot.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,7 +27,31 @@ from stack.client import connect, wait_until  # noqa: E402
 from stack.processes import free_port  # noqa: E402
 from stack.stack import Stack, StackConfig  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def click_text(text: str) -> str:
+    """JavaScript that clicks the first leaf element reading ``text``, looking into shadow roots
+    (the frontend's buttons and sidebar items live there): what a person's click would do."""
+    return f"""(() => {{
+        let found = null;
+        const walk = (root) => {{
+            for (const element of root.querySelectorAll("*")) {{
+                if (element.shadowRoot) walk(element.shadowRoot);
+                if (!found && element.children.length === 0 && element.textContent.trim() === {text!r}) found = element;
+            }}
+        }};
+        walk(document);
+        if (found) found.click();
+        return found !== null;
+    }})()"""
+
+
+@dataclass
+class Shot:
+    path: str  # the page, on the stack's Home Assistant
+    out: Path
+    script: str | None = None  # run in the page after it rendered, before the capture
 
 
 async def stage(stack: Stack) -> str:
@@ -48,8 +75,8 @@ async def stage(stack: Stack) -> str:
         return f"/config/devices/device/{device['id']}"
 
 
-async def capture(chromium: str, url: str, scratch: str, out: Path) -> None:
-    """Drive headless Chromium over the DevTools protocol: open the page, let it render, capture."""
+async def capture(chromium: str, base_url: str, shots: list[Shot], scratch: str) -> None:
+    """Drive headless Chromium over the DevTools protocol: open each page, let it render, capture."""
     import base64
     import json
 
@@ -78,14 +105,26 @@ async def capture(chromium: str, url: str, scratch: str, out: Path) -> None:
                     pass
                 await asyncio.sleep(0.2)
             async with session.ws_connect(targets[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-                await ws.send_json({"id": 1, "method": "Page.navigate", "params": {"url": url}})
-                await asyncio.sleep(15)  # the frontend logs in (trusted network) and renders
-                await ws.send_json({"id": 2, "method": "Page.captureScreenshot", "params": {"format": "png"}})
-                async for message in ws:
-                    data = json.loads(message.data)
-                    if data.get("id") == 2:
-                        out.write_bytes(base64.b64decode(data["result"]["data"]))
-                        break
+                ids = iter(range(1, 1000))
+
+                async def send(method: str, params: dict[str, object]) -> dict[str, object]:
+                    message_id = next(ids)
+                    await ws.send_json({"id": message_id, "method": method, "params": params})
+                    async for message in ws:
+                        data = json.loads(message.data)
+                        if data.get("id") == message_id:
+                            return dict(data.get("result", {}))
+                    raise RuntimeError(f"Chromium closed the DevTools connection during {method}")
+
+                for shot in shots:
+                    await send("Page.navigate", {"url": f"{base_url}{shot.path}"})
+                    await asyncio.sleep(15)  # the frontend logs in (trusted network) and renders
+                    if shot.script:
+                        await send("Runtime.evaluate", {"expression": shot.script})
+                        await asyncio.sleep(3)
+                    result = await send("Page.captureScreenshot", {"format": "png"})
+                    shot.out.write_bytes(base64.b64decode(str(result["data"])))
+                    print(f"wrote {shot.out}")
     finally:
         browser.terminate()
         browser.wait(timeout=20)
@@ -100,10 +139,18 @@ def main() -> int:
         stack = Stack(StackConfig(work_dir=Path(scratch), trusted_login=True)).start()
         try:
             page = asyncio.run(stage(stack))
-            asyncio.run(capture(chromium, f"{stack.base_url}{page}", scratch, OUT))
+            shots = [
+                Shot(page, DOCS / "screenshot.png"),
+                Shot(page, DOCS / "screenshot_notification.png", click_text("Notifications")),
+                Shot(
+                    "/config/integrations/dashboard/add?domain=home_anomaly",
+                    DOCS / "screenshot_config_flow.png",
+                    click_text("OK"),
+                ),  # fmt: skip
+            ]
+            asyncio.run(capture(chromium, stack.base_url, shots, scratch))
         finally:
             stack.stop()
-    print(f"wrote {OUT}")
     return 0
 
 
