@@ -5,7 +5,7 @@
 #   make test-compat  the Home Assistant version matrix: 2025.4.4, 2026.2.3, 2026.10.4/2026.11.0
 #               (LEGS="2026.2 current" runs some; root needed for the chroots)
 #   make bench  performance benchmarks -> benchmarks/results/
-#   make pipeline  the full training pipeline: build -> train ALL -> compare -> benchmark -> ship
+#   make pipeline  the full training pipeline: build -> train ALL -> compare -> benchmark -> ship -> real homes
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -88,6 +88,7 @@ bench: setup
 # The full training pipeline on the default V2 dataset (about 25 minutes on 2 cores).
 PIPELINE_DATA ?= outputs/data
 PIPELINE_RUNS ?= outputs/train
+REAL_HOMES ?= ../shared/real-homes
 pipeline: setup
 	$(VENV_TRAIN)/bin/python -m simulator build --out $(PIPELINE_DATA)
 	$(VENV_TRAIN)/bin/python -m trainer --model_type ALL --data $(PIPELINE_DATA) --out $(PIPELINE_RUNS)
@@ -95,6 +96,12 @@ pipeline: setup
 	$(VENV_TRAIN)/bin/python -m trainer benchmark --data $(PIPELINE_DATA) --runs $(PIPELINE_RUNS)
 	$(VENV_TRAIN)/bin/python -m trainer ship --data $(PIPELINE_DATA) --runs $(PIPELINE_RUNS)
 	cp $(PIPELINE_RUNS)/comparison.md docs/model_comparison.md
+	@if [ -d $(REAL_HOMES) ]; then \
+		$(VENV_TRAIN)/bin/python -m trainer real-homes --model custom_components/home_anomaly/models/model.onnx \
+			--data $(REAL_HOMES) --out $(PIPELINE_RUNS)/real_homes && \
+		{ echo; cat $(PIPELINE_RUNS)/real_homes/report.md; } >> docs/model_comparison.md && \
+		cp $(PIPELINE_RUNS)/real_homes/real_homes.png docs/real_homes.png; \
+	else echo "no $(REAL_HOMES): the real-homes report is skipped"; fi
 
 # A release asset: the integration folder's contents, as HACS's zip_release expects.
 release:

@@ -1,4 +1,4 @@
-"""``python -m trainer`` — train (default), evaluate, compare, benchmark, drift, ship."""
+"""``python -m trainer`` — train (default), evaluate, compare, benchmark, drift, ship, import-history, real-homes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .data import DataError
 from .export import ExportError
 from .models import UnknownModelError
 
-COMMANDS = ("train", "evaluate", "compare", "benchmark", "drift", "ship")
+COMMANDS = ("train", "evaluate", "compare", "benchmark", "drift", "ship", "import-history", "real-homes")
 
 
 def _train_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,7 +81,92 @@ def _parser() -> argparse.ArgumentParser:
     ship.add_argument("--runs", type=Path, default=Path("outputs/train"))
     ship.add_argument("--data", type=Path, default=Path("data"))
     ship.add_argument("--model_type", default=None, help="ship this model instead of choosing by measurement")
+    _import_history_parser(commands)
+    _real_homes_parser(commands)
     return parser
+
+
+def _import_history_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    history = commands.add_parser(
+        "import-history",
+        help="a Home Assistant history export (History → Download data) → a dataset directory",
+        description="Turn the CSV Home Assistant's History panel downloads (entity_id,state,last_changed) into "
+        "DIR/user_<id>.csv through the integration's own hourly aggregation. Give each role its entity; "
+        "a role left out is missing on every hour.",
+    )
+    history.add_argument("export", type=Path, help="the downloaded CSV")
+    history.add_argument("--out", type=Path, required=True, help="dataset directory to write into")
+    for role, example in (
+        ("temperature", "sensor.living_room_temperature"),
+        ("humidity", "sensor.bathroom_humidity"),
+        ("fridge", "sensor.fridge_plug_power"),
+        ("door", "binary_sensor.front_door"),
+        ("smoke", "binary_sensor.smoke_alarm"),
+    ):
+        history.add_argument(f"--{role}", metavar="ENTITY", default=None, help=f"e.g. {example}")
+    history.add_argument("--user-id", dest="user_id", default="home", help="household id (default: home)")
+    history.add_argument(
+        "--time-zone",
+        dest="time_zone",
+        default="UTC",
+        help="your Home Assistant's time zone, e.g. Europe/Berlin: the local clock the hours are written in "
+        "(default UTC; night-door and hour-of-day features depend on it)",
+    )
+    history.add_argument("--temperature-unit", dest="temperature_unit", choices=("C", "F"), default="C")
+    history.add_argument("--power-unit", dest="power_unit", choices=("W", "kW"), default="W")
+
+
+def _real_homes_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    real = commands.add_parser(
+        "real-homes",
+        help="false alarms and recall of injected anomalies on the real-homes development set",
+    )
+    real.add_argument("--model", type=Path, default=Path("custom_components/home_anomaly/models/model.onnx"))
+    real.add_argument("--data", type=Path, default=Path("../shared/real-homes"), help="dataset directory")
+    real.add_argument("--out", type=Path, default=Path("outputs/real_homes"), help="report.json, report.md, PNG")
+    real.add_argument("--seed", type=int, default=123, help="injection times, depths and durations (default 123)")
+    real.add_argument("--injections", type=int, default=50, help="episodes per class and home (default 50)")
+    real.add_argument(
+        "--homes", default=None, help="comma-separated home ids to score (default: all), e.g. a hold-out split"
+    )
+    real.add_argument("--runtime", default="onnxruntime", help="onnxruntime (default) or numpy")
+
+
+def _import_history(args: argparse.Namespace) -> None:
+    from custom_components.home_anomaly.engine.history_import import ROLE_NAMES
+
+    from .history_dataset import ImportRequest, format_summary, import_history
+
+    entities = {sensor: getattr(args, role) for sensor, role in enumerate(ROLE_NAMES) if getattr(args, role)}
+    request = ImportRequest(
+        export=args.export,
+        out=args.out,
+        entities=entities,
+        user_id=args.user_id,
+        time_zone=args.time_zone,
+        temperature_unit=args.temperature_unit,
+        power_unit=args.power_unit,
+    )
+    print(format_summary(import_history(request)))
+
+
+def _real_homes(args: argparse.Namespace) -> None:
+    from .real_homes import RealHomesRequest, run_real_homes
+
+    homes = tuple(name.strip() for name in args.homes.split(",") if name.strip()) if args.homes else None
+    request = RealHomesRequest(args.model, args.data, args.out, args.seed, args.injections, homes, args.runtime)
+    report = run_real_homes(request)
+    overall, after = report["false_alarms"]["overall"], report["false_alarms"]["after_day_7"]
+    recall = ", ".join(
+        f"{cls} {100 * entry['recall']:.0f} % of {entry['injected']}"
+        for cls, entry in report["recall"].items()
+        if entry["injected"]
+    )
+    print(
+        f"{len(report['homes'])} real homes: {overall['per_home_week']:.2f} false alarms per home-week "
+        f"({after['per_home_week']:.2f} after day 7); recall of injected episodes by class: {recall}; "
+        f"wrote {args.out}/report.json, report.md and real_homes.png"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,6 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .drift import format_drift, run_drift
 
             print(format_drift(run_drift(args.reference, args.current, args.out)))
+        elif args.command == "import-history":
+            _import_history(args)
+        elif args.command == "real-homes":
+            _real_homes(args)
         elif args.command == "ship":
             from .models import canonical_name
             from .ship import ship

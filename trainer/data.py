@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,21 +19,24 @@ from custom_components.home_anomaly.engine.features import (
     sliding_windows,
 )
 from custom_components.home_anomaly.engine.schema import (
-    DATASET_COLUMNS,
     MISSING_COLUMNS,
     SENSOR_COLUMNS,
     TIMESTAMP_FORMAT,
 )
 from simulator.dataset_csv import (
+    ANALOG_COLUMNS,
     CLASS_CODES,
     NUMERIC_COLUMNS,
-    OPTIONAL_COLUMNS,
+    ZERO_WHEN_EMPTY,
     DatasetFileError,
     cell_count_error,
-    check_header,
+    cell_error,
+    check_dataset_header,
     check_time_order,
-    parse_number,
+    default_user_id,
+    parse_cell,
     parse_timestamp,
+    settle_missing,
 )
 
 
@@ -57,19 +61,24 @@ class Household:
 
 
 def read_household_csv(path: Path) -> pd.DataFrame:
-    """Read and check one CSV of the dataset format; errors name the file, row and column.
+    """Read and check one CSV of the dataset format, or a plain one; errors name the file, row and column.
 
     The header, cell and time-order wording is the simulator's own (``simulator.dataset_csv``),
     so both command lines name a problem the same way; the cells themselves are checked here
-    with pandas, column by column.
+    with pandas, column by column. Plain CSVs (``timestamp`` and any of the sensor columns) follow
+    the same convention as there: absent columns and empty cells are missing readings, carried
+    forward and flagged. Hours absent from an hourly file are added as missing hours, as the
+    integration fills a gap in its buffer before scoring.
     """
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     header: list[str] | None = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), None)
-        check_header(path, header, DATASET_COLUMNS, OPTIONAL_COLUMNS)
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            check_dataset_header(path, header)
+            _check_cell_counts(path, reader, header or [])
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         result = _checked_frame(path, frame)
     except DatasetFileError as err:
@@ -83,6 +92,14 @@ def read_household_csv(path: Path) -> pd.DataFrame:
     except (UnicodeDecodeError, csv.Error) as err:
         raise DataError(f"{path}: not a readable CSV ({err})") from None
     return result
+
+
+def _check_cell_counts(path: Path, reader: Iterator[list[str]], header: list[str]) -> None:
+    """Refuse a row cut short or too long. pandas pads a short row with empty cells, and an empty
+    cell is a missing reading in a plain CSV: a file cut off mid-row would otherwise read as fine."""
+    for number, row in enumerate(reader, start=2):
+        if row and len(row) != len(header):
+            raise cell_count_error(path, number, header, len(row))
 
 
 def _in_time_order(times: pd.Series, users: pd.Series) -> bool:
@@ -101,33 +118,73 @@ _CELL_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 def _checked_frame(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{path}: row 2: no data rows after the header")
-    for column in MISSING_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = "0"
-    numeric = list(NUMERIC_COLUMNS)
-    converted = frame[numeric].apply(pd.to_numeric, errors="coerce")
-    values = converted.to_numpy(np.float64)
-    bad = ~np.isfinite(values)
-    bad[:, numeric.index("anomaly_class")] |= ~np.isin(values[:, numeric.index("anomaly_class")], sorted(CLASS_CODES))
+    numeric = [name for name in NUMERIC_COLUMNS if name in frame.columns]
+    text = frame[numeric]
+    empty = (text == "").to_numpy()
+    values = text.apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(values) & ~empty
+    if "anomaly_class" in numeric:
+        label = numeric.index("anomaly_class")
+        bad[:, label] |= empty[:, label] | (~empty[:, label] & ~np.isin(values[:, label], sorted(CLASS_CODES)))
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])
-        text = frame[numeric[col]].iloc[row]
-        parse_number(path, row + 2, numeric[col], text)  # raises with the simulator's wording
-        raise DataError(f"{path}: row {row + 2}, column {numeric[col]}: {text!r} is not a number")
+        cell = text[numeric[col]].iloc[row]
+        parse_cell(path, row + 2, numeric[col], cell)  # raises with the simulator's wording
+        raise DataError(f"{path}: row {row + 2}, column {numeric[col]}: {cell!r} is not a number")
+    zero = [i for i, name in enumerate(numeric) if name in ZERO_WHEN_EMPTY]
+    values[:, zero] = np.where(empty[:, zero], 0.0, values[:, zero])  # analogue empties stay NaN: missing
     times = pd.to_datetime(frame["timestamp"], format=TIMESTAMP_FORMAT, errors="coerce")
     if times.isna().any():
         row = int(np.flatnonzero(times.isna().to_numpy())[0])
-        text = frame["timestamp"].iloc[row]
-        parse_timestamp(path, row + 2, text)
+        parse_timestamp(path, row + 2, frame["timestamp"].iloc[row])
         raise DataError(
-            f"{path}: row {row + 2}, column timestamp: {text!r} is not a time of the form {TIMESTAMP_FORMAT}"
+            f"{path}: row {row + 2}, column timestamp: {frame['timestamp'].iloc[row]!r} is not a time of the form "
+            f"{TIMESTAMP_FORMAT}"
         )
-    if not _in_time_order(times, frame["user_id"]):
-        check_time_order(path, times.tolist(), frame["user_id"].tolist(), range(2, len(frame) + 2))
-    result = converted[[*SENSOR_COLUMNS, "anomaly_class", *MISSING_COLUMNS]].copy()
+    if "user_id" in frame.columns:
+        users = frame["user_id"]
+        if (users == "").any():
+            row = int(np.flatnonzero((users == "").to_numpy())[0])
+            raise cell_error(path, row + 2, "user_id", "empty; write the household's id, or drop the column")
+    else:
+        users = pd.Series(default_user_id(path), index=frame.index)
+    if not _in_time_order(times, users):
+        check_time_order(path, times.tolist(), users.tolist(), range(2, len(frame) + 2))
+    result = pd.DataFrame(values, columns=numeric, index=frame.index)
     result.insert(0, "timestamp", times)
-    result["user_id"] = frame["user_id"]
+    result["user_id"] = users
+    return pd.concat([_settled(home) for _, home in result.groupby("user_id", sort=False)], ignore_index=True)
+
+
+def _settled(home: pd.DataFrame) -> pd.DataFrame:
+    """One household's rows in the full layout: gaps filled, absent columns defaulted, missing flagged."""
+    home = _fill_hour_gaps(home)
+    columns = {name: home[name].to_numpy(np.float64) for name in NUMERIC_COLUMNS if name in home.columns}
+    settle_missing(columns, len(home))
+    result = pd.DataFrame({"timestamp": home["timestamp"].to_numpy()})
+    for name in (*SENSOR_COLUMNS, "anomaly_class", *MISSING_COLUMNS):
+        result[name] = columns[name]
+    result["user_id"] = home["user_id"].iloc[0]
     return result
+
+
+def _fill_hour_gaps(home: pd.DataFrame) -> pd.DataFrame:
+    """Add the hours an hourly file skips, every reading missing (door and alarm 0, normal).
+
+    Only for files whose rows all start an hour: a finer grid (the simulator's V1) is left as it is.
+    """
+    times = home["timestamp"]
+    span = (times.iloc[-1] - times.iloc[0]) // pd.Timedelta(hours=1) + 1
+    if span == len(home) or not (times.dt.floor("h") == times).all():
+        return home
+    full = pd.date_range(times.iloc[0], times.iloc[-1], freq="h")
+    filled = home.set_index("timestamp").reindex(full)
+    filled.index.name = "timestamp"
+    for name in filled.columns:
+        if name not in ANALOG_COLUMNS and name != "user_id":
+            filled[name] = filled[name].fillna(0.0)
+    filled["user_id"] = home["user_id"].iloc[0]
+    return filled.reset_index()
 
 
 def households_from_frame(frame: pd.DataFrame) -> list[Household]:
@@ -158,7 +215,10 @@ def csv_files(source: Path) -> list[Path]:
         raise DataError(f"{source}: no such file or directory")
     files = sorted(source.glob("user_*.csv")) or sorted(source.glob("*/user_*.csv"))
     if not files:
-        raise DataError(f"{source}: no user_*.csv files; build a dataset with python -m simulator build --out {source}")
+        raise DataError(
+            f"{source}: no user_*.csv files; name each home's file user_<id>.csv, give one CSV file, "
+            f"or build a dataset with python -m simulator build --out {source}"
+        )
     return files
 
 

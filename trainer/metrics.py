@@ -100,12 +100,7 @@ def event_metrics(
             if hits.size:
                 delay = (stamps[hits[0]] - np.datetime64(episode.start, "s")) / np.timedelta64(1, "h")
                 detected[episode.anomaly_class].append(float(delay))
-        true_mask = np.zeros(len(times), dtype=bool)
-        for episode in user_episodes:
-            true_mask |= (stamps >= np.datetime64(episode.start, "s")) & (stamps <= np.datetime64(episode.end, "s"))
-        for start, end in _runs(predicted != 0):
-            if not true_mask[start : end + 1].any():
-                false_alarms += 1
+        false_alarms += len(false_alarm_runs(stamps, predicted, user_episodes))
 
     return EventMetrics(
         event_recall={str(c): (len(detected[c]) / counted[c] if counted[c] else 0.0) for c in ANOMALY_CLASSES},
@@ -115,6 +110,15 @@ def event_metrics(
         false_alarms=false_alarms,
         home_weeks=hours_scored / (24 * 7),
     )
+
+
+def false_alarm_runs(stamps: np.ndarray, predicted: np.ndarray, episodes: list[EpisodeRow]) -> list[tuple[int, int]]:
+    """(first, last) index of each run of consecutive non-normal predictions that overlaps no true
+    episode of any class — what a household sees as a false alarm. ``stamps`` is datetime64[s]."""
+    true_mask = np.zeros(len(stamps), dtype=bool)
+    for episode in episodes:
+        true_mask |= (stamps >= np.datetime64(episode.start, "s")) & (stamps <= np.datetime64(episode.end, "s"))
+    return [(start, end) for start, end in _runs(predicted != 0) if not true_mask[start : end + 1].any()]
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -92,6 +92,11 @@ def still_needed(operations: list[Operation]) -> list[Operation]:
     ]
 
 
+def _close_opened(opening: asyncio.Future[tuple[HourlyStore, Path | None]]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result()[0].close()  # microseconds; this runs once, at shutdown
+
+
 def open_store(path: Path, now: datetime, may_move: bool) -> tuple[HourlyStore, Path | None]:
     """Open the buffer; a corrupt one is moved aside first (if ``may_move``). Returns where it went."""
     try:
@@ -154,10 +159,17 @@ class ZoneBuffer:
         # At most one file is moved aside per run: storage that corrupts every new file is waited
         # out (and reported), not answered with a new moved-aside file at every retry.
         may_move = not self.moved_aside
+        # Opening and closing go through loop.run_in_executor, not hass.async_add_executor_job:
+        # Home Assistant cancels the executor futures it tracks when it stops, and a connection
+        # opened for a cancelled future, or a close that never ran, stays open.
+        opening = self.hass.loop.run_in_executor(None, open_store, self.path, dt_util.utcnow(), may_move)
         try:
-            self.store, moved = await self.hass.async_add_executor_job(
-                open_store, self.path, dt_util.utcnow(), may_move
-            )
+            self.store, moved = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # Setup cancelled while the executor opens the file: the connection it returns would
+            # belong to nobody, so close it the moment it arrives.
+            opening.add_done_callback(_close_opened)
+            raise
         except StoreError as err:
             self._failed(err)
             return False
@@ -211,11 +223,20 @@ class ZoneBuffer:
             if self._cancel_retry is not None:
                 self._cancel_retry()
                 self._cancel_retry = None
-            await self._drain()  # one last try, whatever happened before
+            try:
+                await self._drain()  # one last try, whatever happened before
+            except asyncio.CancelledError:
+                # Home Assistant's last shutdown stage cancels what is still running: close here,
+                # on the loop (nothing else runs any more; it waits only for a write in flight),
+                # or the connection stays open until the process ends.
+                if self.store is not None:
+                    self.store.close()
+                    self.store = None
+                raise
             if self._pending:
                 _LOGGER.warning("Could not save %s to the buffer %s before stopping", self.pending, self.path)
             if self.store is not None:
-                await self.hass.async_add_executor_job(self.store.close)
+                await self.hass.loop.run_in_executor(None, self.store.close)  # untracked: see async_open
                 self.store = None
 
     async def _drain(self) -> None:
@@ -263,7 +284,7 @@ class ZoneBuffer:
             return
         assert self.store is not None
         broken, self.store = self.store, None
-        await self.hass.async_add_executor_job(broken.close)
+        await self.hass.loop.run_in_executor(None, broken.close)  # untracked: see async_open
         try:
             moved = await self.hass.async_add_executor_job(move_aside, self.path, dt_util.utcnow())
         except StoreError as move_failed:

@@ -164,6 +164,10 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         ]
         self._track_hours()
         self.entry.async_on_unload(self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._handle_stop))
+        if self.hass.is_stopping:
+            # Home Assistant began stopping while this zone started: its stop event has already
+            # been fired, so nothing else would close the buffer (the SQLite connection stays open).
+            await self.async_stop()
         self._publish()
 
     async def _async_warm_start(self, store: HourlyStore) -> list[float | None]:

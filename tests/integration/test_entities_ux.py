@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.logbook.helpers import async_determine_event_types
@@ -241,8 +240,7 @@ async def _device_logbook(hass: HomeAssistant, entry: MockConfigEntry, since: da
 async def test_hourly_scoring_writes_nothing_to_the_logbook(
     recorder_mock: object, hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    with patch("homeassistant.components.http.start_http_server_and_save_config"):  # no real server
-        assert await async_setup_component(hass, "logbook", {})
+    assert await async_setup_component(hass, "logbook", {})
     set_normal_states(hass)
     freezer.move_to("2025-03-10 14:20:00+00:00")
     start = dt_util.now()

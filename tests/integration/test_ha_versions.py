@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from unittest.mock import patch
 
+import pytest
 from homeassistant import config_entries
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -13,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components import home_anomaly as integration
 from custom_components.home_anomaly.config_flow import OPTIONS_FLOW_RELOADS
 from custom_components.home_anomaly.const import CONF_POWER_ENTITY, CONF_RUNTIME, DOMAIN
+from custom_components.home_anomaly.engine.store import StoreError
 from tests.deprecations import reports_in_log
 
 from .conftest import DEPRECATIONS, setup_entry
@@ -78,3 +81,22 @@ def test_a_deprecation_report_in_a_home_assistant_log_file_is_found() -> None:
         "home_anomaly which has not been tested by Home Assistant\n"
     )
     assert [line[24:31] for line in reports_in_log(log)] == ["WARNING"]
+
+
+async def test_a_close_cancelled_by_the_last_shutdown_stage_still_closes_the_file(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """HA's final-writes stage cancels a buffer still draining when it stops (seen on 2026.2): the
+    SQLite connection must be closed all the same, or it stays open until the process ends."""
+    await setup_entry(hass, entry)
+    buffer = entry.runtime_data.coordinator.buffer
+    store = buffer.store
+    assert store is not None
+    with (
+        patch.object(buffer, "_drain", side_effect=asyncio.CancelledError("final writes shutdown stage")),
+        pytest.raises(asyncio.CancelledError),
+    ):
+        await buffer.async_close()
+    assert buffer.store is None
+    with pytest.raises(StoreError, match="closed database"):
+        store.get_state("alerts")

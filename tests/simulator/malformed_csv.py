@@ -38,6 +38,14 @@ def _drop_column(name: str) -> Callable[[Rows], None]:
     return edit
 
 
+def _drop_columns(*names: str) -> Callable[[Rows], None]:
+    def edit(rows: Rows) -> None:
+        for name in names:
+            _drop_column(name)(rows)
+
+    return edit
+
+
 def _swap_columns(first: str, second: str) -> Callable[[Rows], None]:
     def edit(rows: Rows) -> None:
         i, j = rows[0].index(first), rows[0].index(second)
@@ -84,10 +92,11 @@ def _cut_row(row: int, cells: int) -> Callable[[Rows], None]:
 
 # The five kinds of issue 7, then what a hand-edited or cut-off file also holds.
 MALFORMED = [
+    # Every column but the time is optional (plain CSVs, issue 13): the time is what can be missing.
     Malformed(
         "missing column",
-        _drop_column("fire_alarm"),
-        lambda rows: ("row 1", "column fire_alarm", "missing"),
+        _drop_column("timestamp"),
+        lambda rows: ("row 1", "column timestamp", "missing"),
     ),
     Malformed(
         "columns in the wrong order",
@@ -133,5 +142,10 @@ MALFORMED = [
         "row cut off",
         _cut_row(12, 3),
         lambda rows: ("row 12", "column fridge_power_w"),
+    ),
+    Malformed(
+        "no sensor column",
+        _drop_columns("temperature_c", "humidity_pct", "fridge_power_w", "front_door_open", "fire_alarm"),
+        lambda rows: ("row 1", "none of the sensor columns"),
     ),
 ]
