@@ -228,7 +228,8 @@ async def _device_logbook(hass: HomeAssistant, entry: MockConfigEntry, since: da
     """The entity ids of the lines the zone's device page shows in its logbook (the logbook's own
     query and filters, as its websocket API runs them)."""
     await async_wait_recording_done(hass)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    # Not async_get_device(identifiers=...): HA 2026 refuses it (identifiers are no longer unique).
+    [device] = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     assert device is not None
     entities = [e.entity_id for e in er.async_entries_for_device(er.async_get(hass), device.id)]
     processor = EventProcessor(hass, async_determine_event_types(hass, entities, [device.id]), entities, [device.id])
