@@ -20,8 +20,6 @@ SOURCE_KEYS: Final = (
     CONF_DOOR_ENTITY,
     CONF_SMOKE_ENTITY,
 )
-NUMERIC_SOURCE_KEYS: Final = SOURCE_KEYS[:3]
-BINARY_SOURCE_KEYS: Final = SOURCE_KEYS[3:]
 # The alarms offered for the smoke role: each is one to be woken for (on raises Fire, priority 5).
 SMOKE_DEVICE_CLASSES: Final = ("smoke", "heat", "gas", "carbon_monoxide")
 # The suggested zone name; "Home" would read like Home Assistant's own Home zone (zone.home).

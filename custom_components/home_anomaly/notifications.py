@@ -26,10 +26,9 @@ from datetime import datetime, time, timedelta
 from typing import Any, Final
 
 from homeassistant.components import persistent_notification
-from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.const import ATTR_DEVICE_CLASS
 from homeassistant.core import HomeAssistant, State, callback
 from homeassistant.util import dt as dt_util
-from homeassistant.util.unit_conversion import BaseUnitConverter, PowerConverter, TemperatureConverter
 
 from .const import (
     ACK_ACTION_PREFIX,
@@ -49,7 +48,8 @@ from .const import (
 )
 from .engine.alerts import CAUSE_ACKNOWLEDGED, CRITICAL_PRIORITY, SOURCE_RULE, AlertTracker, Transition
 from .engine.schema import AnomalyClass
-from .scoring import SENSOR_UNITS, Score
+from .scoring import Score
+from .units import in_source_unit
 
 _LOGGER = logging.getLogger(__name__)
 TITLES: Final[dict[int, str]] = {
@@ -83,8 +83,6 @@ ROLE_WORDS: Final = (
     "The front door",
     "The smoke detector",
 )
-# How the value of a numeric sensor is shown in its own entity's unit (humidity has only %).
-DISPLAY_CONVERTERS: Final[dict[int, type[BaseUnitConverter]]] = {0: TemperatureConverter, 2: PowerConverter}
 
 
 def notification_id(entry_id: str, code: int) -> str:
@@ -169,12 +167,7 @@ def _name(hass: HomeAssistant, entry: Any, sensor: int) -> str:
 
 def _shown(hass: HomeAssistant, entry: Any, sensor: int, value: float) -> str:
     """A reading (in the model's unit) in the unit its source entity shows, where that converts."""
-    unit = SENSOR_UNITS[sensor]
-    state = _source(hass, entry, sensor)
-    shown_unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) if state is not None else None
-    converter = DISPLAY_CONVERTERS.get(sensor)
-    if shown_unit and shown_unit != unit and converter is not None and shown_unit in converter.VALID_UNITS:
-        value, unit = converter.convert(value, unit, shown_unit), str(shown_unit)
+    value, unit = in_source_unit(sensor, value, _source(hass, entry, sensor))
     decimals = 0 if value == 0 or abs(value) >= 100 else 1 if abs(value) >= 1 else 2
     return f"{value:.{decimals}f} {unit}"
 

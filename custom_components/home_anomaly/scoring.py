@@ -20,13 +20,13 @@ from .engine.features import (
     fill_hour_gaps,
     model_features,
 )
+from .engine.readings import MODEL_UNITS
 from .engine.store import HourlyStore
 from .model_loader import LoadedModel
 
 DRIFT_HOURS = 7 * 24
 EXPLAIN_DEVIATION = 3.0
 SENSOR_WORDS = ("temperature", "humidity", "fridge power")
-SENSOR_UNITS = ("°C", "%", "W")  # the model's units (engine.readings converts every reading to them)
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def explain(last: Any, sample: HourlySample, usual: FloatArray) -> str:
         value = sample.values[index]
         if value is not None and abs(deviation) >= EXPLAIN_DEVIATION:
             direction = "above" if deviation > 0 else "below"
-            unit = SENSOR_UNITS[index]
+            unit = MODEL_UNITS[index]
             parts.append(
                 f"{word} {value:.1f} {unit} is far {direction} this home's usual {float(usual[index]):.1f} {unit}"
                 " at this hour"

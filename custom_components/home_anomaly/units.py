@@ -70,6 +70,17 @@ def read_source(sensor: int, state: State | None) -> tuple[float | None, str | N
     return read_state(sensor, state.state, convert)
 
 
+def in_source_unit(sensor: int, value: float, state: State | None) -> tuple[float, str]:
+    """A reading in the model's unit, shown in the unit its source entity reports (°F stays °F),
+    where that converts; otherwise in the model's unit."""
+    model_unit = MODEL_UNITS[sensor]
+    unit = state_unit(state) if state is not None else None
+    converter = CONVERTERS.get(sensor)
+    if unit is None or unit == model_unit or converter is None or unit not in converter.VALID_UNITS:
+        return value, model_unit
+    return converter.convert(value, model_unit, unit), unit
+
+
 def shown_state(state: State | None) -> str | None:
     """The state as a log line shows it: its text and unit (``'75.7 °F'``)."""
     if state is None:
