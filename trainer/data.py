@@ -15,7 +15,7 @@ import pandas as pd
 from custom_components.home_anomaly.engine.features import (
     N_FEATURES,
     HourlyTable,
-    model_features,
+    model_input,
     sliding_windows,
 )
 from custom_components.home_anomaly.engine.schema import (
@@ -54,6 +54,9 @@ class Household:
     labels: np.ndarray  # (n,) int64
     sensors: np.ndarray  # (n, 5) as in the CSV (forward-filled)
     missing: np.ndarray  # (n, 3) bool
+    # Beside the features, for the alert policy (``features.ModelInput``); None: computed on demand.
+    baseline_ready: np.ndarray | None = None  # (n, 3) bool
+    usual: np.ndarray | None = None  # (n, 3)
 
     def windows(self, window: int) -> tuple[np.ndarray, np.ndarray]:
         """(windows, label of each window's last hour); the first ``window - 1`` hours have none."""
@@ -193,15 +196,17 @@ def households_from_frame(frame: pd.DataFrame) -> list[Household]:
         timestamps = [t.to_pydatetime() for t in rows["timestamp"]]
         sensors = rows[list(SENSOR_COLUMNS)].to_numpy(np.float64)
         missing = rows[list(MISSING_COLUMNS)].to_numpy(np.float64) >= 0.5
-        table = HourlyTable.from_dataset_rows(timestamps, sensors, missing)
+        given = model_input(HourlyTable.from_dataset_rows(timestamps, sensors, missing))
         homes.append(
             Household(
                 user_id=str(user_id),
                 timestamps=timestamps,
-                features=model_features(table),
+                features=given.features,
                 labels=rows["anomaly_class"].to_numpy(np.int64),
                 sensors=sensors,
                 missing=missing,
+                baseline_ready=given.baseline_ready,
+                usual=given.usual,
             )
         )
     return homes

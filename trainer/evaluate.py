@@ -5,12 +5,23 @@
 the model on each hour's window, plus the instant rules for smoke and night-time door openings.
 ``metrics.json`` reports that combined decision at the top level and the model alone under
 ``model_only``.
+
+Two decisions are scored, because they answer two questions:
+
+* hour by hour (F1 per class, the confusion matrix): the model's top class combined with the
+  instant rules — how well the model tells the classes apart;
+* episode by episode (event recall, time to detect, false alarms per home-week): the alerts the
+  household would have had — the same hours replayed through the integration's alert policy
+  (``engine.backtest.Replay``: hours needed per class, hysteresis, thresholds calibrated to the
+  home after its first week, no model alert for a sensor without a baseline of its own, fire
+  from the smoke detector only, the hourly fridge rule).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from custom_components.home_anomaly.engine.alerts import DEFAULT_THRESHOLD, AlertPolicy
+from custom_components.home_anomaly.engine.backtest import HourInput, Replay, policy_inputs
+from custom_components.home_anomaly.engine.features import HourlyTable, model_input
 from custom_components.home_anomaly.engine.rules import combine, hourly_rule_classes
 from custom_components.home_anomaly.engine.runtime import AnomalyModel, load_model
 from custom_components.home_anomaly.engine.schema import EPISODE_COLUMNS, TIMESTAMP_FORMAT
@@ -40,9 +54,15 @@ class Scored:
     predicted: dict[str, np.ndarray]
     probabilities: dict[str, np.ndarray]
     model_predicted: dict[str, np.ndarray] | None = None
+    # What the household is alerted with, hour by hour (the alert policy replayed); None: ``predicted``.
+    alerted: dict[str, np.ndarray] | None = None
 
     def model_only(self) -> Scored:
         return Scored(self.homes, self.window, self.model_predicted or self.predicted, self.probabilities)
+
+    def alerts(self, home: Household) -> np.ndarray:
+        """Per scored hour, the highest class the household was alerted with."""
+        return (self.alerted or self.predicted)[home.user_id]
 
     def labels_and_predictions(self) -> tuple[np.ndarray, np.ndarray]:
         y_true = np.concatenate([home.labels[self.window - 1 :] for home in self.homes])
@@ -53,10 +73,14 @@ class Scored:
         return home.timestamps[self.window - 1 :]
 
 
-def score_households(model: AnomalyModel, homes: list[Household]) -> Scored:
+def score_households(
+    model: AnomalyModel, homes: list[Household], thresholds: Mapping[int, float] | None = None
+) -> Scored:
+    """Score each home; ``thresholds`` are the model card's (``DEFAULT_THRESHOLD`` for every class by default)."""
     predicted: dict[str, np.ndarray] = {}
     model_predicted: dict[str, np.ndarray] = {}
     probabilities: dict[str, np.ndarray] = {}
+    alerted: dict[str, np.ndarray] = {}
     for home in homes:
         windows, _ = home.windows(model.window_size)
         probs = model.predict_proba(np.ascontiguousarray(windows))
@@ -65,7 +89,29 @@ def score_households(model: AnomalyModel, homes: list[Household]) -> Scored:
         first = model.window_size - 1
         rules = hourly_rule_classes(home.timestamps[first:], home.sensors[first:])
         predicted[home.user_id] = combine(model_predicted[home.user_id], rules)
-    return Scored(homes, model.window_size, predicted, probabilities, model_predicted)
+        replay = home_replay(home, thresholds)
+        hours = home_policy_inputs(home)[first:]
+        alerted[home.user_id] = np.array([replay.hour(h, p) for h, p in zip(hours, probs, strict=True)], dtype=np.int64)
+    return Scored(homes, model.window_size, predicted, probabilities, model_predicted, alerted)
+
+
+def home_replay(home: Household, thresholds: Mapping[int, float] | None = None) -> Replay:
+    """A fresh alert policy for ``home``, as a zone starts with its model card's thresholds."""
+    del home  # every home starts alike; the policy learns the home from its hours
+    return Replay(AlertPolicy(), thresholds or dict.fromkeys(range(1, 6), DEFAULT_THRESHOLD))
+
+
+def home_policy_inputs(home: Household) -> list[HourInput]:
+    """What each of the home's hours gives the alert policy beside the model (baseline status,
+    the fridge rule, the door and the smoke detector)."""
+    values = np.array(home.sensors, dtype=np.float64, copy=True)
+    values[:, :3][home.missing] = np.nan
+    if home.baseline_ready is None or home.usual is None:
+        given = model_input(HourlyTable(home.timestamps, values))
+        ready, usual = given.baseline_ready, given.usual
+    else:
+        ready, usual = home.baseline_ready, home.usual
+    return policy_inputs(home.timestamps, values, ready, usual)
 
 
 def read_episodes(path: Path) -> list[EpisodeRow]:
@@ -131,7 +177,7 @@ def metrics_report(scored: Scored, episodes: list[EpisodeRow] | None) -> dict[st
     if episodes is not None:
         users = {home.user_id for home in scored.homes}
         events = event_metrics(
-            {home.user_id: (scored.scored_times(home), scored.predicted[home.user_id]) for home in scored.homes},
+            {home.user_id: (scored.scored_times(home), scored.alerts(home)) for home in scored.homes},
             [e for e in episodes if e.user_id in users],
         )
         report["event_recall"] = events.event_recall

@@ -21,6 +21,7 @@ was (re)trained on some of these homes.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 import json
@@ -34,12 +35,13 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from custom_components.home_anomaly.engine.features import HourlyTable, model_features
+from custom_components.home_anomaly.engine.backtest import Replay, hour_inputs
+from custom_components.home_anomaly.engine.features import HourlyTable, sliding_windows
 from custom_components.home_anomaly.engine.runtime import AnomalyModel, load_model
 from custom_components.home_anomaly.engine.schema import TIMESTAMP_FORMAT
 
 from .data import DataError, Household, load_households
-from .evaluate import Scored, find_episodes, read_episodes, score_households
+from .evaluate import Scored, find_episodes, home_policy_inputs, home_replay, read_episodes, score_households
 from .injection import (
     WARM_UP_DAYS,
     Injection,
@@ -84,7 +86,7 @@ def run_real_homes(request: RealHomesRequest) -> dict[str, Any]:
     listed = _listed_roles(request.data)
     roles = {home.user_id: home_roles(home, listed.get(home.user_id)) for home in homes}
     scored = score_households(model, homes)
-    results = _inject_and_score(model, homes, roles, episodes, request)
+    results = _inject_and_score(model, homes, roles, episodes, request, scored)
     report = {
         "model": str(request.model),
         "model_sha256": hashlib.sha256(request.model.read_bytes()).hexdigest(),
@@ -155,52 +157,67 @@ def _inject_and_score(
     roles: dict[str, tuple[str, ...]],
     episodes: list[EpisodeRow],
     request: RealHomesRequest,
+    scored: Scored,
 ) -> list[InjectionResult]:
-    planned: list[tuple[Household, Injection, np.random.Generator]] = []
-    for home in homes:
+    results: list[InjectionResult] = []
+    for home in tqdm(homes, desc="injected episodes", unit=" home", leave=False, disable=None):
         real = [episode for episode in episodes if episode.user_id == home.user_id]
+        planned: list[tuple[Injection, np.random.Generator]] = []
         for anomaly_class in injectable_classes(roles[home.user_id]):
             rng = class_rng(request.seed, home.user_id, anomaly_class)
             for injection in plan_injections(home, anomaly_class, request.injections, rng, real, model.window_size - 1):
-                planned.append((home, injection, rng))
-    return [
-        score_injection(model, home, injection, rng)
-        for home, injection, rng in tqdm(planned, desc="injected episodes", unit=" episode", leave=False, disable=None)
-    ]
+                planned.append((injection, rng))
+        before = policy_before(model, home, scored.probabilities[home.user_id], {i.start for i, _ in planned})
+        results += [score_injection(model, home, injection, rng, before[injection.start]) for injection, rng in planned]
+    return results
+
+
+def policy_before(model: AnomalyModel, home: Household, probabilities: np.ndarray, rows: set[int]) -> dict[int, Replay]:
+    """The home's alert policy as it stands when each of ``rows`` begins, the recording as it is:
+    what an injected episode meets (thresholds learnt from the home's first weeks, its alerts)."""
+    first = model.window_size - 1
+    hours = home_policy_inputs(home)
+    replay = home_replay(home)
+    states: dict[int, Replay] = {}
+    last = max(rows, default=first)
+    for row in range(first, last + 1):
+        if row in rows:
+            states[row] = copy.deepcopy(replay)
+        if row < last:
+            replay.hour(hours[row], probabilities[row - first])
+    return states
 
 
 def injection_predictions(
-    model: AnomalyModel, home: Household, injection: Injection, rng: np.random.Generator
+    model: AnomalyModel, home: Household, injection: Injection, rng: np.random.Generator, before: Replay
 ) -> tuple[list[datetime], np.ndarray, np.ndarray]:
-    """(hours, decision, model alone) on the hours ``injection`` touches, in a copy of ``home`` with it.
+    """(hours, alerted, model alone) on the hours ``injection`` touches, in a copy of ``home`` with it.
 
     Only the rows up to the episode's end are featurised, and only the windows ending inside it
     scored: a row's features depend on earlier rows alone (the baseline of a day is the days
     before it, forward fill looks back), so this is the whole-home answer for those hours at a
-    fraction of the cost (``tests/trainer/test_real_homes_report.py`` checks they agree).
+    fraction of the cost (``tests/trainer/test_real_homes_report.py`` checks they agree). The
+    alert policy goes on from ``before``, its state when the episode begins.
     """
     sensors, labels = injected_home(home, injection, rng)
-    first, stop = injection.start - (model.window_size - 1), injection.end + 1
+    window = model.window_size
+    first, stop = injection.start - (window - 1), injection.end + 1
     table = HourlyTable.from_dataset_rows(home.timestamps[:stop], sensors[:stop], home.missing[:stop])
-    part = Household(
-        user_id=home.user_id,
-        timestamps=home.timestamps[first:stop],
-        features=model_features(table, first_row=first),
-        labels=labels[first:stop],
-        sensors=sensors[first:stop],
-        missing=home.missing[first:stop],
-    )
-    scored = score_households(model, [part])
-    return scored.scored_times(part), scored.predicted[home.user_id], scored.model_only().predicted[home.user_id]
+    hours, features = hour_inputs(table, first)
+    windows = sliding_windows(features.astype(np.float32), window)
+    probabilities = model.predict_proba(np.ascontiguousarray(windows))
+    replay = copy.deepcopy(before)
+    alerted = np.array([replay.hour(h, p) for h, p in zip(hours[window - 1 :], probabilities, strict=True)])
+    return home.timestamps[injection.start : stop], alerted, probabilities.argmax(axis=1)
 
 
 def score_injection(
-    model: AnomalyModel, home: Household, injection: Injection, rng: np.random.Generator
+    model: AnomalyModel, home: Household, injection: Injection, rng: np.random.Generator, before: Replay
 ) -> InjectionResult:
     """Whether the household would have been told: ``event_metrics`` on the episode's hours."""
-    times, decision, model_only = injection_predictions(model, home, injection, rng)
+    times, alerted, model_only = injection_predictions(model, home, injection, rng, before)
     episode = [injection.episode()]
-    told = event_metrics({home.user_id: (times, decision)}, episode)
+    told = event_metrics({home.user_id: (times, alerted)}, episode)
     seen = event_metrics({home.user_id: (times, model_only)}, episode)
     cls = str(injection.anomaly_class)
     return InjectionResult(
@@ -228,7 +245,7 @@ def false_alarm_summary(scored: Scored, episodes: list[EpisodeRow]) -> dict[str,
     per_hour = dict.fromkeys(range(24), 0)
     runs: list[dict[str, Any]] = []
     for home in scored.homes:
-        times, predicted = scored.scored_times(home), scored.predicted[home.user_id]
+        times, predicted = scored.scored_times(home), scored.alerts(home)
         real = [episode for episode in episodes if episode.user_id == home.user_id]
         later = _after_warm_up(scored, home)
         counts["overall"] += event_metrics({home.user_id: (times, predicted)}, real).false_alarms
@@ -297,7 +314,7 @@ def _home_entry(
     episodes: list[EpisodeRow],
     results: list[InjectionResult],
 ) -> dict[str, Any]:
-    times, predicted = scored.scored_times(home), scored.predicted[home.user_id]
+    times, predicted = scored.scored_times(home), scored.alerts(home)
     real = [episode for episode in episodes if episode.user_id == home.user_id]
     overall = event_metrics({home.user_id: (times, predicted)}, real)
     later = _after_warm_up(scored, home)

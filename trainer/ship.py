@@ -18,6 +18,7 @@ from typing import Any
 
 import onnx
 
+from custom_components.home_anomaly.engine.alerts import DEFAULT_THRESHOLD
 from custom_components.home_anomaly.engine.features import FEATURE_NAMES
 from custom_components.home_anomaly.engine.model_card import (
     CARD_FILE,
@@ -37,7 +38,6 @@ from .models import MODEL_NAMES
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "custom_components" / "home_anomaly" / "models"
 MAX_SHIPPED_BYTES = 64 * 1024
-ALERT_THRESHOLD = 0.5
 STANDARD_DOMAINS = frozenset({"", "ai.onnx"})
 
 
@@ -156,7 +156,7 @@ def _write_model_and_card(
         "normalisation": normalisation_contract(),
         "classes": class_table(),
         "decision": "argmax; raise an alert when the winning class's probability reaches its threshold",
-        "thresholds": {str(c): ALERT_THRESHOLD for c in range(1, 6)},
+        "thresholds": {str(c): DEFAULT_THRESHOLD for c in range(1, 6)},
         "training_data": {
             "digest_sha256": digest,
             "version": manifest.get("version"),

@@ -58,6 +58,7 @@ _LOGGER = logging.getLogger(__name__)
 MAX_CATCH_UP = timedelta(days=BASELINE_DAYS + 2)  # the most history a window's baseline reads
 MAX_STEP_BACK = timedelta(hours=3)
 RULE_EXPLANATIONS: dict[int, str] = {
+    AnomalyClass.FRIDGE: "The fridge drew almost no power for an hour, against its usual draw.",
     AnomalyClass.DOOR: "The front door was opened during the night window.",
     AnomalyClass.FIRE: "The alarm detector (smoke, heat, gas or CO) is on.",
 }
@@ -381,10 +382,13 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.data.last_scored = score.window_end
         probabilities = list(score.probabilities)
         # An on-demand score is no scored hour: it may raise an alert early, never advance the policy.
+        ready = score.baseline_ready
         transitions = (
-            self.tracker.observe_partial(score.window_end, probabilities)
+            self.tracker.observe_partial(score.window_end, probabilities, ready)
             if partial
-            else self.tracker.observe_hour(score.window_end, probabilities)
+            else self.tracker.observe_hour(
+                score.window_end, probabilities, ready, (AnomalyClass.FRIDGE,) if score.fridge_off else ()
+            )
         )
         self._apply(transitions)
         self._queue_alerts()

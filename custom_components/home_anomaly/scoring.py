@@ -18,9 +18,10 @@ from .engine.features import (
     HourlyTable,
     day_baseline,
     fill_hour_gaps,
-    model_features,
+    model_input,
 )
 from .engine.readings import MODEL_UNITS
+from .engine.rules import FRIDGE_POWER, fridge_off
 from .engine.store import HourlyStore
 from .model_loader import LoadedModel
 
@@ -55,6 +56,10 @@ class Score:
     evidence: dict[int, Evidence] = field(default_factory=dict)
     door_opened: bool = False
     smoke: bool = False
+    # For the alert policy: which analogue sensors have a baseline of their own, and whether the
+    # scored hour's fridge mean was off against its usual draw (``rules.fridge_off``).
+    baseline_ready: tuple[bool, bool, bool] = (False, False, False)
+    fridge_off: bool = False
 
     @property
     def anomaly_score(self) -> float | None:
@@ -82,7 +87,8 @@ def score_window(
         return score
     table = HourlyTable.from_samples(samples)
     first = max(0, len(samples) - max(window, DRIFT_HOURS))
-    features = model_features(table, first_row=first)
+    given = model_input(table, first_row=first)
+    features = given.features
     try:
         probabilities = loaded.model.predict_proba(np.ascontiguousarray(features[None, -window:, :]))[0]
     except Exception as err:  # a runtime's own exception types vary; all mean "this runtime failed"
@@ -97,6 +103,12 @@ def score_window(
         if value is not None
     }
     score.door_opened, score.smoke = last.values[3] >= 0.5, last.values[4] >= 0.5
+    ready = given.baseline_ready[-1]
+    score.baseline_ready = (bool(ready[0]), bool(ready[1]), bool(ready[2]))
+    power = table.values[-1:, FRIDGE_POWER]
+    score.fridge_off = bool(
+        fridge_off(power, given.usual[-1:, FRIDGE_POWER], given.baseline_ready[-1:, FRIDGE_POWER])[0]
+    )
     score.explanation = explain(features[-1], last, usual)
     score.drift = drift_against_card(features, loaded.card.raw.get("reference_distributions", {}))
     return score

@@ -22,7 +22,7 @@ from custom_components.home_anomaly.const import (
     EVENT_DETECTED,
 )
 
-from .conftest import make_entry, prefill_history, set_normal_states, setup_entry
+from .conftest import clock_to, make_entry, prefill_history, set_normal_states, setup_entry, utc
 
 
 async def test_smoke_raises_fire_in_the_same_event_loop_turn(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -96,6 +96,24 @@ async def test_dead_fridge_is_found_by_the_model_on_score_now(hass: HomeAssistan
     assert detected[-1].data["source"] == "model"
     assert detected[-1].data["probability"] >= 0.5
     assert "fridge power 0.0" in hass.states.get("sensor.home_status").attributes["explanation"]
+
+
+async def test_a_fridge_at_0_w_for_the_hour_is_raised_by_rule_when_the_hour_closes(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2025-03-10 14:00:30+00:00")
+    set_normal_states(hass)
+    entry = make_entry()
+    prefill_history(hass, entry, days=30)
+    await setup_entry(hass, entry)
+    detected = async_capture_events(hass, EVENT_DETECTED)
+    hass.states.async_set("sensor.fridge_power", "0.0")  # dead from 30 s into the hour
+    await hass.async_block_till_done()
+    assert hass.states.get("binary_sensor.home_fridge_anomaly").state == "off"  # a resting compressor reads 0 W too
+    await clock_to(hass, freezer, utc("2025-03-10 15:00:00+00:00"))
+    assert hass.states.get("binary_sensor.home_fridge_anomaly").state == "on"
+    assert [(e.data["anomaly"], e.data["source"]) for e in detected] == [("fridge", "rule")]
+    assert "almost no power" in hass.states.get("sensor.home_status").attributes["explanation"]
 
 
 async def test_push_is_critical_for_fire_tagged_and_never_cooled_down(

@@ -20,7 +20,7 @@ from trainer.cli import main
 from trainer.data import Household, load_households
 from trainer.evaluate import read_episodes, score_households
 from trainer.injection import Injection, class_rng, injected_home, near_shower, plan_injections
-from trainer.real_homes import injection_predictions
+from trainer.real_homes import injection_predictions, policy_before
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_HOMES = REPO.parent / "shared" / "real-homes"
@@ -164,21 +164,27 @@ def test_a_home_gets_the_same_injections_whichever_homes_are_selected(
 
 
 def test_scoring_only_the_episodes_hours_is_scoring_the_whole_home(small_slice: Path) -> None:
-    # injection_predictions featurises rows up to the episode's end only; the whole injected
-    # home through score_households (what trainer evaluate runs) must give the very same classes.
+    # injection_predictions featurises rows up to the episode's end only and carries the alert
+    # policy on from its state before the episode; the whole injected home through
+    # score_households (what trainer evaluate runs) must give the very same alerts.
     model = load_model(SHIPPED, runtime="onnxruntime")
     home = load_households(small_slice / "user_dev_composite_2.csv")[0]
+    clean = score_households(model, [home])
     for anomaly_class in (1, 3, 5):
         injection = plan_injections(home, anomaly_class, 1, class_rng(3, home.user_id, anomaly_class), [], 31)[0]
-        times, decision, model_only = injection_predictions(model, home, injection, np.random.default_rng(5))
+        before = policy_before(model, home, clean.probabilities[home.user_id], {injection.start})
+        times, alerted, model_only = injection_predictions(
+            model, home, injection, np.random.default_rng(5), before[injection.start]
+        )
         sensors, labels = injected_home(home, injection, np.random.default_rng(5))
         table = HourlyTable.from_dataset_rows(home.timestamps, sensors, home.missing)
         whole = Household(home.user_id, home.timestamps, model_features(table), labels, sensors, home.missing)
         scored = score_households(model, [whole])
         hours = slice(injection.start - 31, injection.end - 30)  # scored rows start at row 31
         assert times == home.timestamps[injection.start : injection.end + 1]
-        np.testing.assert_array_equal(decision, scored.predicted[home.user_id][hours])
+        np.testing.assert_array_equal(alerted, scored.alerts(whole)[hours])
         np.testing.assert_array_equal(model_only, scored.model_only().predicted[home.user_id][hours])
+        assert anomaly_class in alerted  # the household is told, with the injected class
 
 
 def test_an_unknown_home_is_one_error_line(

@@ -54,7 +54,8 @@ N_FEATURES: Final = len(FEATURE_NAMES)
 BASELINE_DAYS: Final = 28
 MIN_BASELINE_HOURS: Final = 24
 MIN_SAMPLES_PER_HOUR_OF_DAY: Final = 3
-# Used until a home has a day of history (temperature °C, humidity %RH, fridge W).
+# The baseline of a sensor without a day of its own history (temperature °C, humidity %RH,
+# fridge W): only the level features of an absent role read it; deviations stay neutral.
 DEFAULT_CENTRE: Final[tuple[float, float, float]] = (21.0, 45.0, 150.0)
 DEFAULT_SCALE: Final[tuple[float, float, float]] = (1.5, 5.0, 10.0)
 MIN_SCALE: Final[tuple[float, float, float]] = (0.25, 1.5, 2.0)
@@ -272,8 +273,29 @@ def day_baseline(hours_of_day: IntArray, values: FloatArray) -> DayBaseline:
     return DayBaseline(profile=profile, centre=centre, scale=scale)
 
 
+@dataclass(frozen=True)
+class ModelInput:
+    """The model's input for rows ``first_row`` … end, with what the alert policy needs beside it.
+
+    ``baseline_ready`` says, per row and analogue sensor, whether the sensor had a baseline of
+    its own for that day (``MIN_BASELINE_HOURS`` readings in the days before). Without one the
+    sensor's deviation and power-ratio features are neutral (0 and 1) — never measured against
+    ``DEFAULT_CENTRE``: a 33 W fridge is not 12 spreads below a 150 W default — and the policy
+    raises no model alert for it. ``usual`` is each sensor's baseline centre (its own median).
+    """
+
+    features: Float32Array
+    baseline_ready: BoolArray
+    usual: FloatArray
+
+
 def model_features(table: HourlyTable, first_row: int = 0) -> Float32Array:
-    """Model input (rows ``first_row`` … end, ``N_FEATURES`` columns, float32).
+    """Model input (rows ``first_row`` … end, ``N_FEATURES`` columns, float32); see ``model_input``."""
+    return model_input(table, first_row).features
+
+
+def model_input(table: HourlyTable, first_row: int = 0) -> ModelInput:
+    """Model input and baseline status (rows ``first_row`` … end).
 
     Rows before ``first_row`` serve only as history: the baseline for a calendar day uses the
     ``BASELINE_DAYS`` days before it, and forward fill reaches back to the latest reading.
@@ -292,6 +314,7 @@ def model_features(table: HourlyTable, first_row: int = 0) -> Float32Array:
     expected = np.empty((n, N_ANALOG))
     centre = np.empty((n, N_ANALOG))
     scale = np.empty((n, N_ANALOG))
+    ready = np.zeros((n, N_ANALOG), dtype=bool)
     for day in np.unique(days[out]):
         rows = np.flatnonzero(days == day)
         rows = rows[rows >= first_row]
@@ -300,14 +323,16 @@ def model_features(table: HourlyTable, first_row: int = 0) -> Float32Array:
         expected[rows] = baseline.profile[hours[rows]]
         centre[rows] = baseline.centre
         scale[rows] = baseline.scale
+        ready[rows] = (~missing[history]).sum(axis=0) >= MIN_BASELINE_HOURS
 
     filled = _forward_fill(analog)[out]
     filled = np.where(np.isnan(filled), expected[out], filled)  # nothing seen yet: assume typical
-    deviation = (filled - expected[out]) / scale[out]
+    deviation = np.where(ready[out], (filled - expected[out]) / scale[out], 0.0)
     features[:, 0:3] = np.clip(deviation, -FEATURE_CLIP, FEATURE_CLIP)
     features[:, 3] = (filled[:, 0] - LEVEL_CENTRE[0]) / LEVEL_SCALE[0]
     features[:, 4] = (filled[:, 1] - LEVEL_CENTRE[1]) / LEVEL_SCALE[1]
-    features[:, 5] = np.clip(filled[:, 2] / np.maximum(centre[out, 2], 1.0), 0.0, 3.0)
+    ratio = np.clip(filled[:, 2] / np.maximum(centre[out, 2], 1.0), 0.0, 3.0)
+    features[:, 5] = np.where(ready[out, 2], ratio, 1.0)
     features[:, 6] = table.values[out, 3] >= 0.5
     features[:, 7] = table.values[out, 4] >= 0.5
     features[:, 8:11] = missing[out]
@@ -316,7 +341,7 @@ def model_features(table: HourlyTable, first_row: int = 0) -> Float32Array:
     features[:, 12] = np.cos(angle)
     features[:, 13] = (hours[out] >= NIGHT_START_HOUR) & (hours[out] < NIGHT_END_HOUR)
     features[:, 14] = weekend[out]
-    return features.astype(np.float32)
+    return ModelInput(features.astype(np.float32), ready[out], centre[out])
 
 
 def _forward_fill(values: FloatArray) -> FloatArray:
