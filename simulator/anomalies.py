@@ -49,10 +49,15 @@ class Episode:
 
 
 def schedule_episodes(
-    signals: NormalSignals, grid: TimeGrid, rng: np.random.Generator, events_per_class: int
+    signals: NormalSignals,
+    grid: TimeGrid,
+    rng: np.random.Generator,
+    events_per_class: int,
+    skip: frozenset[AnomalyClass] = frozenset(),
 ) -> list[Episode]:
-    """Place ``events_per_class`` injected events of each class, plus the household's own
-    night door openings, and return all episodes sorted by start."""
+    """Place ``events_per_class`` injected events of each class (none of the classes in
+    ``skip``: the home has no sensor for them), plus the household's own night door openings,
+    and return all episodes sorted by start."""
     n = grid.n_samples
     per_hour = grid.samples_per_hour
     separation = int(round(SEPARATION_H * per_hour))
@@ -70,7 +75,7 @@ def schedule_episodes(
         return max(1, int(round(rng.uniform(*bounds) * per_hour)))
 
     for anomaly_class in (AnomalyClass.FIRE, AnomalyClass.DOOR, AnomalyClass.FRIDGE, AnomalyClass.HUMIDITY):
-        for _ in range(events_per_class):
+        for _ in range(0 if anomaly_class in skip else events_per_class):
             for _attempt in range(PLACEMENT_ATTEMPTS):
                 if anomaly_class is AnomalyClass.DOOR:
                     start = int(rng.choice(night_samples))
@@ -94,7 +99,7 @@ def schedule_episodes(
                 break
 
     temperature_taken = np.zeros(n, dtype=bool)
-    for _ in range(events_per_class):
+    for _ in range(0 if AnomalyClass.TEMPERATURE in skip else events_per_class):
         for _attempt in range(PLACEMENT_ATTEMPTS):
             length = min(duration(TEMPERATURE_DURATION_H), longest_temperature)
             start = int(rng.integers(0, n - length + 1))
@@ -158,7 +163,9 @@ def apply_episodes(signals: NormalSignals, episodes: list[Episode], rng: np.rand
                 fire[span] = 1
                 temperature[span] += rng.uniform(*FIRE_TEMPERATURE_RISE_C)
                 humidity[span] += rng.uniform(*FIRE_HUMIDITY_RISE_PCT)
-                fridge_power[span] += rng.uniform(-FIRE_FRIDGE_DISTURBANCE_W, FIRE_FRIDGE_DISTURBANCE_W)
+                # ±20 W, but never enough to stop a small fridge (0 W is the fridge class's sign).
+                reach = min(FIRE_FRIDGE_DISTURBANCE_W, 0.5 * float(np.mean(fridge_power[span])))
+                fridge_power[span] += rng.uniform(-1.0, 1.0) * reach
         labels[span] = np.maximum(labels[span], int(episode.anomaly_class))
 
     return AnomalousSignals(

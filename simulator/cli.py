@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from custom_components.home_anomaly.engine.store import StoreError
 
-from .calibration import calibration_table, format_table
+from .calibration import calibration_table, format_table, write_report
 from .dataset import VERSIONS, BuildConfig, SimulatorError, build_dataset
 from .history import write_history
 from .household import DEFAULT_EVENTS_PER_CLASS
@@ -85,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
 
     calibrate = commands.add_parser("calibrate", help="compare a dataset with facts from real homes")
     calibrate.add_argument("--data", type=Path, default=Path("data"), help="dataset directory (default: data)")
+    calibrate.add_argument(
+        "--real",
+        type=Path,
+        default=None,
+        help="folder of real-home CSVs (user_<id>.csv, e.g. ../shared/real-homes): compare quantiles side by side",
+    )
+    calibrate.add_argument(
+        "--out", type=Path, default=None, help="with --real: report folder (default: DATA/calibration)"
+    )
     return parser
 
 
@@ -125,7 +134,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             end = datetime.now().astimezone()
             added = write_history(args.store, args.seed, args.user, args.days, end, args.anomalies)
             print(f"wrote {added} hours of household {args.user}'s history into {args.store}")
+        elif args.real is not None:
+            out = args.out or args.data / "calibration"
+            for path in write_report(args.data, args.real, out):
+                print(f"wrote {path}")
         else:
+            if args.out is not None:
+                raise SimulatorError("--out needs --real: give the real homes' folder to compare against")
             print(format_table(calibration_table(args.data)))
     except (SimulatorError, StoreError, ScenarioError) as err:
         print(f"error: {err}", file=sys.stderr)

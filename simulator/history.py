@@ -30,7 +30,7 @@ def simulated_hours(
     first_midnight = (last_hour - timedelta(days=days)).replace(hour=0)
     grid_days = (last_hour.date() - first_midnight.date()).days + 1
     grid = TimeGrid(first_midnight.replace(tzinfo=None), grid_days, 60)
-    series = simulate_household(seed, user_number, grid, events_per_class=3 if anomalies else 0)
+    series = simulate_household(seed, user_number, grid, events_per_class=3 if anomalies else 0, absent_roles=False)
     observed = series.observed
     samples = []
     for index in range(grid.n_samples):

@@ -88,7 +88,7 @@ class LiveHousehold:
         midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
         self.grid_start = midnight
         grid = TimeGrid(midnight.replace(tzinfo=None), SIMULATED_DAYS, FINE_STEP_MINUTES)
-        self.series = simulate_household(seed, user_number, grid, events_per_class=0)
+        self.series = simulate_household(seed, user_number, grid, events_per_class=0, absent_roles=False)
 
     def simulated_time(self, elapsed_s: float) -> datetime:
         return self.start + timedelta(seconds=elapsed_s * self.speed)

@@ -56,11 +56,36 @@ class HouseholdParams:
     shower_probability: float
     shower_decay_minutes: float
     weekend_shower_delay_h: float
-    # Fridge power.
-    fridge_base: float
-    fridge_cycle_amplitude: float
-    fridge_cycle_period_h: float
+    # Weather, heating schedule and absences (calibrated to real living rooms, see README).
+    weather_sigma_c: float
+    weather_tau_h: float
+    setback_c: float  # 0: no night setback
+    bed_hour: float
+    wake_hour: float
+    weekend_wake_delay_h: float
+    absence_rate_per_day: float
+    absence_drop_c: float
+    # Bathroom showers beyond the slots.
+    shower_peak_pct: float
+    shower_plateau_minutes: float
+    double_shower_probability: float
+    extra_showers_per_day: float
+    # Fridge power: compressor duty cycle and defrost.
+    fridge_base: float  # the home's average draw (W)
+    fridge_inverter: bool  # a variable-speed compressor runs continuously at modulated power
+    fridge_duty: float
+    fridge_usage_per_day: float  # door openings / warm food: bursts of extra cooling
+    fridge_cycle_period_min: float
+    fridge_standby_w: float
+    defrost_interval_h: float  # 0: no defrost heater
+    defrost_power_w: float
+    defrost_minutes: float
     noise_fridge: float
+    # Sensors: resolution (0: as written by the CSV) and roles this home has no sensor for.
+    temp_step_c: float
+    humidity_step_pct: float
+    power_step_w: float
+    absent_roles: tuple[str, ...]
     # Front door.
     weekday_leave_hour: float
     weekday_return_hour: float
@@ -94,6 +119,10 @@ def household_rng(seed: int, user_number: int, stream: int) -> np.random.Generat
 
 
 PARAMS_STREAM = 0
+CALIBRATION_STREAM = 4
+# Share of homes without a sensor for a role (real installations often lack one).
+ABSENT_ROLE_SHARE: tuple[tuple[str, float], ...] = (("temperature", 0.05), ("humidity", 0.15), ("fridge", 0.15))
+ANALOG_ROLES: tuple[str, ...] = ("temperature", "humidity", "fridge")
 
 
 def draw_household(seed: int, user_number: int) -> HouseholdParams:
@@ -108,6 +137,19 @@ def draw_household(seed: int, user_number: int) -> HouseholdParams:
         shower_hours.insert(0, 6.0 + rng.uniform(0.0, 2.5))
     if rng.random() < 0.4:
         shower_hours.append(22.0 + rng.uniform(-0.5, 0.8))
+    # Drawn from a second stream so the SPEC parameters above keep their values per seed.
+    extra = household_rng(seed, user_number, CALIBRATION_STREAM)
+    if extra.random() < 0.35:
+        shower_hours.append(23.0 + extra.uniform(0.0, 1.5))  # some showers at midnight
+    small_fridge = extra.random() < 0.6
+    fridge_average = extra.uniform(20.0, 60.0) if small_fridge else extra.uniform(60.0, 150.0)
+    has_defrost = extra.random() < 0.7
+    absent: list[str] = []
+    for role, share in ABSENT_ROLE_SHARE:
+        if extra.random() < share:
+            absent.append(role)
+    if len(absent) == len(ABSENT_ROLE_SHARE):
+        absent.remove("temperature")
 
     return HouseholdParams(
         user_number=user_number,
@@ -124,10 +166,32 @@ def draw_household(seed: int, user_number: int) -> HouseholdParams:
         shower_probability=rng.uniform(0.6, 0.95),
         shower_decay_minutes=rng.uniform(40.0, 90.0),
         weekend_shower_delay_h=rng.uniform(0.5, 2.5),
-        fridge_base=rng.uniform(125.0, 175.0),
-        fridge_cycle_amplitude=10.0,
-        fridge_cycle_period_h=rng.uniform(2.0, 6.0),
-        noise_fridge=rng.uniform(0.5, 4.0),
+        weather_sigma_c=extra.uniform(0.5, 1.4),
+        weather_tau_h=extra.uniform(24.0, 96.0),
+        setback_c=extra.uniform(0.5, 2.0) if extra.random() < 0.5 else 0.0,
+        bed_hour=extra.uniform(21.5, 23.5),
+        wake_hour=extra.uniform(5.0, 7.5),
+        weekend_wake_delay_h=extra.uniform(0.5, 2.0),
+        absence_rate_per_day=extra.uniform(0.0, 1.0 / 30.0),
+        absence_drop_c=extra.uniform(1.5, 3.0),
+        shower_peak_pct=extra.uniform(68.0, 93.0),
+        shower_plateau_minutes=extra.uniform(10.0, 30.0),
+        double_shower_probability=extra.uniform(0.05, 0.35),
+        extra_showers_per_day=extra.uniform(0.02, 0.15),
+        fridge_base=fridge_average,
+        fridge_inverter=bool(extra.random() < 0.5),
+        fridge_duty=extra.uniform(0.25, 0.55),
+        fridge_usage_per_day=extra.uniform(0.5, 3.0),
+        fridge_cycle_period_min=extra.uniform(20.0, 45.0),
+        fridge_standby_w=extra.uniform(0.5, 3.0),
+        defrost_interval_h=extra.uniform(6.0, 24.0) if has_defrost else 0.0,
+        defrost_power_w=fridge_average * extra.uniform(0.8, 2.0),
+        defrost_minutes=extra.uniform(10.0, 25.0),
+        noise_fridge=fridge_average * extra.uniform(0.005, 0.03),
+        temp_step_c=float(extra.choice((0.0, 0.1, 0.5), p=(0.25, 0.6, 0.15))),
+        humidity_step_pct=float(extra.choice((0.1, 1.0), p=(0.4, 0.6))),
+        power_step_w=float(extra.choice((0.1, 1.0), p=(0.3, 0.7))),
+        absent_roles=tuple(absent),
         weekday_leave_hour=rng.uniform(6.5, 9.0),
         weekday_return_hour=rng.uniform(16.5, 19.5),
         works_weekdays_probability=rng.uniform(0.7, 0.95),

@@ -10,6 +10,8 @@ import pytest
 
 from simulator import BuildConfig, SimulatorError, build_dataset
 from simulator.cli import main
+from simulator.household import ROLE_CLASS
+from simulator.params import draw_household
 
 # SPEC §4, typed out on purpose: the contract is the spec, not the code's own constant.
 SPEC_COLUMNS = [
@@ -74,7 +76,9 @@ def test_episode_list_matches_the_labels(v2_dataset: Path) -> None:
             label = int(row["anomaly_class"])
             assert label == max(covered.get(i, {0})), f"{user} row {i}"
         classes = {int(e["anomaly_class"]) for e in episodes if e["user_id"] == user}
-        assert classes == {1, 2, 3, 4, 5}
+        # A home without a sensor for a role gets no anomaly of that role's class.
+        absent = {ROLE_CLASS[role] for role in draw_household(123, int(user[5:])).absent_roles}
+        assert classes == {1, 2, 3, 4, 5} - absent
 
 
 def test_manifest_records_how_it_was_built(v2_dataset: Path) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from custom_components.home_anomaly.engine.schema import AnomalyClass
 from simulator import TimeGrid, simulate_household
-from simulator.household import HouseholdSeries
+from simulator.household import ROLE_CLASS, HouseholdSeries
 from simulator.params import CLIMATES
 from simulator.routines import seasonal_offset
 
@@ -75,8 +75,12 @@ def _check_labels_match_data(series: HouseholdSeries, grid: TimeGrid) -> None:
     night_open = (observed[:, 3] == 1) & (hours < 5)
     assert np.all(labels[night_open] >= int(AnomalyClass.DOOR))
 
+    # A role the home has no sensor for is missing throughout and reads 0; nothing is injected there.
+    absent = [("temperature", "humidity", "fridge").index(role) for role in series.params.absent_roles]
+    for sensor in absent:
+        assert series.missing[:, sensor].all() and not observed[:, sensor].any()
     # Dropped samples repeat the previous reading.
-    for sensor in range(3):
+    for sensor in (s for s in range(3) if s not in absent):
         gaps = np.flatnonzero(series.missing[:, sensor])
         assert 0 not in gaps
         np.testing.assert_array_equal(observed[gaps, sensor], observed[gaps - 1, sensor])
@@ -102,8 +106,10 @@ def test_default_household_has_every_class_with_spec_durations(user_number: int)
     series = simulate_household(123, user_number, HOURLY_180_DAYS)
     _check_labels_match_data(series, HOURLY_180_DAYS)
     injected = {cls: [e for e in series.episodes if e.anomaly_class is cls] for cls in AnomalyClass if cls}
+    absent = {ROLE_CLASS[role] for role in series.params.absent_roles}
     for cls, episodes in injected.items():
-        assert len(episodes) >= 3, f"{cls.name}: {len(episodes)} episodes"
+        assert len(episodes) >= (0 if cls in absent else 3), f"{cls.name}: {len(episodes)} episodes"
+        assert not (cls in absent and episodes), f"{cls.name} injected in a home without its sensor"
     temperature_hours = [e.length for e in injected[AnomalyClass.TEMPERATURE]]
     assert all(2 <= h <= 168 for h in temperature_hours)
     assert all(2 <= e.length <= 4 for e in injected[AnomalyClass.HUMIDITY])
@@ -167,7 +173,10 @@ def test_door_routine_matches_real_homes() -> None:
 
 
 def test_dropouts_happen_and_are_flagged() -> None:
-    missing = np.concatenate([simulate_household(5, u, HOURLY_180_DAYS).missing for u in range(1, 31)])
+    # Dropouts of installed sensors (a role without a sensor is missing throughout, see below).
+    missing = np.concatenate(
+        [simulate_household(5, u, HOURLY_180_DAYS, absent_roles=False).missing for u in range(1, 31)]
+    )
     share = missing.mean()
     assert 0.0 < share < 0.05
 
