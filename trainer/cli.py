@@ -1,4 +1,5 @@
-"""``python -m trainer`` — train (default), evaluate, compare, benchmark, drift, ship, import-history, real-homes."""
+"""``python -m trainer`` — train (default), evaluate, compare, benchmark, drift, ship, import-history, real-homes,
+real-train-data."""
 
 from __future__ import annotations
 
@@ -15,7 +16,17 @@ from .data import DataError
 from .export import ExportError
 from .models import UnknownModelError
 
-COMMANDS = ("train", "evaluate", "compare", "benchmark", "drift", "ship", "import-history", "real-homes")
+COMMANDS = (
+    "train",
+    "evaluate",
+    "compare",
+    "benchmark",
+    "drift",
+    "ship",
+    "import-history",
+    "real-homes",
+    "real-train-data",
+)
 
 
 def _train_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -127,9 +138,20 @@ def _real_homes_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     real.add_argument("--seed", type=int, default=123, help="injection times, depths and durations (default 123)")
     real.add_argument("--injections", type=int, default=50, help="episodes per class and home (default 50)")
     real.add_argument(
-        "--homes", default=None, help="comma-separated home ids to score (default: all), e.g. a hold-out split"
+        "--homes",
+        default=None,
+        help="comma-separated home ids to score (default: all), or held-out: the homes no hour of which is trained on",
     )
     real.add_argument("--runtime", default="onnxruntime", help="onnxruntime (default) or numpy")
+
+    train_data = commands.add_parser(
+        "real-train-data",
+        help="the real-homes training split with injected anomalies, as dataset CSVs to train on",
+    )
+    train_data.add_argument("--data", type=Path, default=Path("../shared/real-homes"), help="the development set")
+    train_data.add_argument("--out", type=Path, required=True, help="a dataset's train/ directory")
+    train_data.add_argument("--copies", type=int, default=6, help="injected copies of each segment (default 6)")
+    train_data.add_argument("--seed", type=int, default=321)
 
 
 def _import_history(args: argparse.Namespace) -> None:
@@ -224,6 +246,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _import_history(args)
         elif args.command == "real-homes":
             _real_homes(args)
+        elif args.command == "real-train-data":
+            from .real_training import RealTrainingRequest, write_real_training_data
+
+            written = write_real_training_data(RealTrainingRequest(args.data, args.out, args.copies, args.seed))
+            print(f"wrote {len(written)} injected copies of the real training split into {args.out}")
         elif args.command == "ship":
             from .models import canonical_name
             from .ship import ship

@@ -26,6 +26,7 @@ from .metrics import confusion
 from .models import parameter_count
 from .plots import average_precision, plot_confusion, plot_pr_curves
 from .quantize import calibration_windows, quantization_method, quantize
+from .real_training import REAL_PREFIX
 from .tracking import open_trackers
 from .train import train_model
 
@@ -40,14 +41,19 @@ class Splits:
 
 
 def load_splits(config: TrainConfig) -> Splits:
-    homes = load_households(config.data_dir / "train")
+    """Early stopping holds out the last simulated training households. Real homes written by
+    ``real-train-data`` are always trained on: each shows only the classes its sensors allow,
+    and early stopping compares macro-F1 over every class."""
+    loaded = load_households(config.data_dir / "train")
+    real = [home for home in loaded if home.user_id.startswith(REAL_PREFIX)]
+    homes = [home for home in loaded if not home.user_id.startswith(REAL_PREFIX)]
     validation = load_households(config.data_dir / "val")
     if len(homes) <= config.early_stop_users:
         raise ValueError(
-            f"{config.data_dir / 'train'} has {len(homes)} households; early stopping holds out "
+            f"{config.data_dir / 'train'} has {len(homes)} simulated households; early stopping holds out "
             f"{config.early_stop_users}, so at least {config.early_stop_users + 1} are needed"
         )
-    return Splits(homes[: -config.early_stop_users], homes[-config.early_stop_users :], validation)
+    return Splits(homes[: -config.early_stop_users] + real, homes[-config.early_stop_users :], validation)
 
 
 def run_training(config: TrainConfig) -> list[dict[str, Any]]:

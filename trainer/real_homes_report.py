@@ -23,7 +23,10 @@ WHAT_IS_INJECTED = {
     2: "humidity +35–45 %RH (at most 100) for 2–4 h, clear of the home's own showers (1 h before, 3 h after)",
     3: "fridge power 0 W for 1.5–3 h, the room +0.2 → 1.0 °C",
     4: "front door opened once in a night hour 00–05 h in which the real door stayed shut",
-    5: "fire alarm on (a role none of these homes has) for 0.75–1.5 h, with +5–12 °C, +10–25 %RH, fridge ±20 W",
+    5: (
+        "fire alarm on (a role none of these homes has) for 0.75–1.5 h, with +5–12 °C, +10–25 %RH, "
+        "fridge ±20 W (at most half its draw)"
+    ),
 }
 
 
@@ -35,6 +38,12 @@ def _number(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def _split_words(report: dict[str, Any]) -> str:
+    if report.get("split") == "held-out":
+        return " — the development set's held-out homes, no hour of which the model trained on"
+    return ""
+
+
 def report_markdown(report: dict[str, Any]) -> str:
     homes = report["homes"]
     false_alarms = report["false_alarms"]
@@ -42,7 +51,10 @@ def report_markdown(report: dict[str, Any]) -> str:
         "## Real homes (development set)",
         "",
         f"`{report['model']}` (sha256 `{report['model_sha256'][:12]}…`, {report['runtime']}) on {len(homes)} real "
-        "homes nobody in the project simulated, scored as the integration runs it (model + instant rules). "
+        f"homes nobody in the project simulated{_split_words(report)}, scored as the integration runs it: the "
+        "model, the instant rules and the hourly fridge rule through the integration's alert policy "
+        "(`engine.backtest`: hours needed per class, hysteresis, thresholds calibrated to the home after "
+        "its first week, no model alert for a sensor without a baseline of its own). "
         f"Seed {report['seed']}, {report['injections_per_class']} injected episodes per class and home. "
         "A false alarm is a run of non-normal hours that overlaps no real episode (the real night door openings).",
         "",

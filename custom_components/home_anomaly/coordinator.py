@@ -319,7 +319,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             self._apply([transition] if transition else [])
             return
         local_hour = dt_util.as_local(now).hour
-        if value != 1.0 or not _in_window(
+        if value != 1.0 or not in_night_window(
             local_hour,
             options.get(CONF_NIGHT_START, DEFAULT_NIGHT_START),
             options.get(CONF_NIGHT_END, DEFAULT_NIGHT_END),
@@ -508,7 +508,7 @@ def _read_saved(store: HourlyStore) -> tuple[Any, datetime | None, list[float | 
     )
 
 
-def _in_window(hour: int, start: int, end: int) -> bool:
+def in_night_window(hour: int, start: int, end: int) -> bool:
     """Whether ``hour`` lies in [start, end), wrapping past midnight when start > end."""
     return start <= hour < end if start <= end else hour >= start or hour < end
 

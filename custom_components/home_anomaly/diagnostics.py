@@ -8,6 +8,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import __version__ as HOME_ASSISTANT_VERSION
 from homeassistant.core import HomeAssistant
 
+from .backtest_report import async_backtest
 from .const import CONF_DOOR_CONDITION_ENTITY, CONF_NOTIFY_TARGETS, SOURCE_KEYS, TESTED_HOME_ASSISTANT
 from .coordinator import active_probabilities
 from .data import HomeAnomalyConfigEntry
@@ -22,6 +23,10 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: HomeAno
     buffer = coordinator.buffer
     card = loaded.card.raw
     score = coordinator.data.score
+    try:
+        backtest: dict[str, Any] = (await async_backtest(hass, coordinator)).summary()
+    except Exception as err:  # diagnostics are downloaded when something is wrong: never fail on this line
+        backtest = {"error": f"{type(err).__name__}: {err}"}
     return async_redact_data(
         {
             "entry": {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
@@ -58,6 +63,8 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: HomeAno
             "thresholds": coordinator.tracker.thresholds(),
             "alerts": coordinator.tracker.to_json()["classes"],
             "scored_hours": coordinator.tracker.scored_hours,
+            # What the zone would have raised over its buffered history (home_anomaly.backtest).
+            "backtest": backtest,
         },
         TO_REDACT,
     )

@@ -1,4 +1,6 @@
-"""Services: ``home_anomaly.score_now`` and ``home_anomaly.acknowledge``; the push "Acknowledge" action.
+"""Services: ``home_anomaly.score_now``, ``home_anomaly.acknowledge`` and ``home_anomaly.backtest``
+(response data only: what the zone would have raised over its buffered history, see
+``backtest_report.py``); the push "Acknowledge" action.
 
 Every bad call — not a set of fields, unknown zone, unknown anomaly, wrong type, unexpected
 field — is refused with its translated message, on every path (scripts, the UI, the REST API):
@@ -17,13 +19,14 @@ No service takes a file path.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Event, HomeAssistant, ServiceCall, callback
+from homeassistant.core import Event, HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
+from .backtest_report import DEFAULT_BACKTEST_DAYS, MAX_BACKTEST_DAYS, async_backtest
 from .const import (
     ATTR_ANOMALY,
     ATTR_CONFIG_ENTRY_ID,
@@ -36,6 +39,10 @@ from .const import (
 from .data import HomeAnomalyConfigEntry
 from .notifications import parse_ack_action
 from .schema_library import humanize_error, vol
+
+SERVICE_BACKTEST: Final = "backtest"
+ATTR_DAYS: Final = "days"
+R = TypeVar("R")
 
 
 class RefusedCall(ServiceValidationError, vol.Invalid):
@@ -64,11 +71,11 @@ def _fields(data: Any) -> dict[str, Any]:
 
 
 def _refusing(
-    handler: Callable[[ServiceCall], Awaitable[None]],
-) -> Callable[[ServiceCall], Coroutine[Any, Any, None]]:
-    async def refusing(call: ServiceCall) -> None:
+    handler: Callable[[ServiceCall], Awaitable[R]],
+) -> Callable[[ServiceCall], Coroutine[Any, Any, R]]:
+    async def refusing(call: ServiceCall) -> R:
         try:
-            await handler(call)
+            return await handler(call)
         except RefusedCall:
             raise
         except ServiceValidationError as err:
@@ -80,6 +87,14 @@ def _refusing(
 CALL_DATA_SCHEMA = vol.Schema(_fields)
 SCORE_NOW_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
 ACKNOWLEDGE_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_ANOMALY): cv.string})
+BACKTEST_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_DAYS, default=DEFAULT_BACKTEST_DAYS): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_BACKTEST_DAYS)
+        ),
+    }
+)
 
 
 def _validated(schema: vol.Schema, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,6 +144,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         for entry in _entries(hass, data[ATTR_CONFIG_ENTRY_ID]):
             entry.runtime_data.coordinator.acknowledge(code)
 
+    async def backtest(call: ServiceCall) -> ServiceResponse:
+        data = _validated(BACKTEST_SCHEMA, call.data)
+        (entry,) = _entries(hass, data[ATTR_CONFIG_ENTRY_ID])
+        report = await async_backtest(hass, entry.runtime_data.coordinator, data[ATTR_DAYS])
+        return report.response(entry.title)
+
     @callback
     def push_action(event: Event) -> None:
         parsed = parse_ack_action(str(event.data.get("action", "")))
@@ -140,4 +161,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
     hass.services.async_register(DOMAIN, SERVICE_SCORE_NOW, _refusing(score_now), schema=CALL_DATA_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_ACKNOWLEDGE, _refusing(acknowledge), schema=CALL_DATA_SCHEMA)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_BACKTEST,
+        _refusing(backtest),
+        schema=CALL_DATA_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
     hass.bus.async_listen(NOTIFICATION_ACTION_EVENT, push_action)
