@@ -9,7 +9,7 @@ the model on each hour's window, plus the instant rules for smoke and night-time
 Two decisions are scored, because they answer two questions:
 
 * hour by hour (F1 per class, the confusion matrix): the model's top class combined with the
-  instant rules — how well the model tells the classes apart;
+  rules (smoke, door at night, the hourly fridge rule) — how well each hour is classified;
 * episode by episode (event recall, time to detect, false alarms per home-week): the alerts the
   household would have had — the same hours replayed through the integration's alert policy
   (``engine.backtest.Replay``: hours needed per class, hysteresis, thresholds calibrated to the
@@ -34,7 +34,7 @@ from custom_components.home_anomaly.engine.backtest import HourInput, Replay, po
 from custom_components.home_anomaly.engine.features import HourlyTable, model_input
 from custom_components.home_anomaly.engine.rules import combine, hourly_rule_classes
 from custom_components.home_anomaly.engine.runtime import AnomalyModel, load_model
-from custom_components.home_anomaly.engine.schema import EPISODE_COLUMNS, TIMESTAMP_FORMAT
+from custom_components.home_anomaly.engine.schema import EPISODE_COLUMNS, TIMESTAMP_FORMAT, AnomalyClass
 from simulator.dataset_csv import DatasetFileError, cell_count_error, check_header, parse_number, parse_timestamp
 
 from .data import DataError, Household, load_households
@@ -45,8 +45,9 @@ from .metrics import EpisodeRow, event_metrics, macro_f1_excluding_normal, per_c
 class Scored:
     """Predictions for the scored hours of each household (the first window - 1 hours have none).
 
-    ``predicted`` is what the household gets: the model's class combined with the instant rules
-    (smoke → fire, door at night → door). ``model_predicted`` is the model alone.
+    ``predicted`` is the hour-by-hour decision: the model's class combined with the rules (smoke →
+    fire, door at night → door, the fridge off for the hour → fridge). ``model_predicted`` is the
+    model alone; ``alerted`` what the household is alerted with, through the alert policy.
     """
 
     homes: list[Household]
@@ -87,10 +88,11 @@ def score_households(
         probabilities[home.user_id] = probs
         model_predicted[home.user_id] = probs.argmax(axis=1)
         first = model.window_size - 1
-        rules = hourly_rule_classes(home.timestamps[first:], home.sensors[first:])
-        predicted[home.user_id] = combine(model_predicted[home.user_id], rules)
-        replay = home_replay(home, thresholds)
         hours = home_policy_inputs(home)[first:]
+        rules = hourly_rule_classes(home.timestamps[first:], home.sensors[first:])
+        fridge = np.array([hour.fridge_off for hour in hours], dtype=bool) * int(AnomalyClass.FRIDGE)
+        predicted[home.user_id] = combine(model_predicted[home.user_id], np.maximum(rules, fridge))
+        replay = home_replay(home, thresholds)
         alerted[home.user_id] = np.array([replay.hour(h, p) for h, p in zip(hours, probs, strict=True)], dtype=np.int64)
     return Scored(homes, model.window_size, predicted, probabilities, model_predicted, alerted)
 
