@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .backtest_report import async_learn_from_history
 from .config_flow import OPTIONS_FLOW_RELOADS
 from .const import CONF_RUNTIME, DEFAULT_RUNTIME, DOMAIN, STORE_DIR
 from .coordinator import HomeAnomalyCoordinator
@@ -38,6 +39,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeAnomalyConfigEntry) 
         entry.runtime_data = HomeAnomalyData(coordinator, dict(entry.options))
         async_check_sources(hass, entry)
         await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+        if coordinator.warm_started:
+            entry.async_create_background_task(
+                hass, async_learn_from_history(hass, coordinator), f"{DOMAIN} learn from history"
+            )
     except BaseException:
         # A setup that fails or is cancelled (Home Assistant stopping meanwhile) never unloads:
         # close the buffer here, or its SQLite connection stays open until the process ends.

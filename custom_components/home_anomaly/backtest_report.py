@@ -60,6 +60,7 @@ class BacktestReport:
     by_anomaly: dict[str, int]
     reason: str | None = None  # why nothing was replayed (too little history, no buffer)
     notes: list[str] = field(default_factory=list)
+    learned: dict[str, Any] = field(default_factory=dict)  # what the replayed policy learnt (``Backtest``)
 
     @property
     def per_week(self) -> float | None:
@@ -142,7 +143,20 @@ async def async_backtest(
         ],
         by_anomaly=counts,
         notes=notes,
+        learned=result.learned,
     )
+
+
+async def async_learn_from_history(hass: HomeAssistant, coordinator: HomeAnomalyCoordinator) -> None:
+    """After a recorder warm start: the replayed history teaches the live policy this home's normal.
+
+    The alert thresholds calibrate themselves to a home after ``learning_hours`` scored hours
+    (``engine.alerts``); hours the recorder already had count as scored hours here, so a home
+    with a fortnight of history gets its own thresholds from the first night, not a week later.
+    """
+    report = await async_backtest(hass, coordinator, days=BASELINE_DAYS)
+    if report.learned:
+        coordinator.learn(report.learned)
 
 
 def _night_window(options: Any) -> Callable[[int], bool]:

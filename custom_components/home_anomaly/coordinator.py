@@ -119,6 +119,7 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.notifier = Notifier(hass, entry, self.tracker, self._queue_alerts)
         self.unusable_states_logged: set[str] = set()
         self._stopped = False
+        self.warm_started = False  # this start imported the recorder's history into an empty buffer
         self._hourly_scored_until: datetime | None = None
         self._untrack_hours: CALLBACK_TYPE | None = None
         self._unsubscribe: list[CALLBACK_TYPE] = []
@@ -147,12 +148,14 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         elif await self.buffer.async_read(HourlyStore.hour_count) == 0:
             carried_now = await self.buffer.async_use(self._async_warm_start)
             self.aggregator = HourAggregator(self.aggregator.hour_start, carried_now or [None] * len(SOURCE_KEYS))
+            self.warm_started = True
         for entity_id, sensor in self.sensors.items():
             state = self.hass.states.get(entity_id)
             if state is not None:
                 self._add(sensor, now, self._read(entity_id, sensor, state))
         self._reconcile_smoke(now)
         self.data.buffered_hours = await self.buffer.async_read(HourlyStore.hour_count) or 0
+        self.warm_started = self.warm_started and self.data.buffered_hours > 0  # the recorder had history
         self._unsubscribe += [
             # A filtered bus listener, not async_track_state_change_event: the tracker dispatches
             # one loop iteration late, and smoke must be raised in the state change's own turn.
@@ -170,6 +173,12 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
             # been fired, so nothing else would close the buffer (the SQLite connection stays open).
             await self.async_stop()
         self._publish()
+
+    @callback
+    def learn(self, learned: dict[str, Any]) -> None:
+        """Add what a replay of this home's history learnt to the live policy (and save it)."""
+        self.tracker.merge_learning(learned)
+        self._queue_alerts()
 
     async def _async_warm_start(self, store: HourlyStore) -> list[float | None]:
         return await async_warm_start(self.hass, store, self.sensors, self.aggregator.hour_start)

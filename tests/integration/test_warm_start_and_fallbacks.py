@@ -13,6 +13,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import get_dia
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.home_anomaly.const import CONF_RUNTIME, DOMAIN
+from custom_components.home_anomaly.diagnostics import async_get_config_entry_diagnostics
+from custom_components.home_anomaly.engine.alerts import AlertPolicy
 from custom_components.home_anomaly.engine.runtime import ModelError, OnnxRuntimeModel
 from custom_components.home_anomaly.engine.runtime import load_model as real_load_model
 
@@ -32,6 +34,29 @@ async def test_warm_start_fills_the_buffer_from_recorder_history(
     assert hours[3].values[0] is not None
     await hass.services.async_call(DOMAIN, "score_now", {}, blocking=True)
     assert hass.states.get("sensor.home_anomaly_score").state != "unknown"  # useful at once
+
+
+async def test_recorder_history_calibrates_the_zones_thresholds_from_the_first_night(
+    recorder_mock: object, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    # Thresholds become the home's own after a week of scored hours; the recorder's hours count.
+    start = utc("2025-03-01 00:00:00+00:00")
+    await record_hours(hass, freezer, start, 9 * 24)
+    entry = await setup_entry(hass, make_entry())
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # (The diagnostics function itself: nine frozen days later, the test client's token has expired.)
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    tracker = entry.runtime_data.coordinator.tracker
+    assert diagnostics["scored_hours"] >= AlertPolicy().learning_hours  # 9 days less the first window
+    assert tracker.recent  # the home's own normal hours: they set its thresholds
+    assert not any(state["active"] for state in diagnostics["alerts"].values())  # the replay raised nothing live
+
+
+async def test_a_zone_without_recorder_history_learns_from_its_own_hours_only(hass: HomeAssistant) -> None:
+    set_normal_states(hass)
+    entry = await setup_entry(hass, make_entry())
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.runtime_data.coordinator.tracker.scored_hours == 0
 
 
 async def test_onnxruntime_failing_to_load_falls_back_to_numpy(hass: HomeAssistant) -> None:

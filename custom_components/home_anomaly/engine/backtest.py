@@ -17,8 +17,9 @@ household what it would have been told over its recorder history.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -114,6 +115,9 @@ class Backtest:
     model_classes: IntArray  # the model's top class per hour
     decision: IntArray  # the highest class alerted during each hour (model + rules + policy)
     alerts: list[BacktestAlert]
+    # What the replayed policy learnt about the home (``AlertTracker.to_json``'s scored hours and
+    # recent normal hours): a live tracker that has not scored a week yet may ``merge_learning`` it.
+    learned: dict[str, Any] = field(default_factory=dict)
 
 
 def hour_inputs(table: HourlyTable, first_row: int) -> tuple[list[HourInput], FloatArray]:
@@ -160,7 +164,7 @@ def backtest(
     inputs, features = hour_inputs(table, 0)
     if len(inputs) < window:
         empty = np.zeros(0, dtype=np.int64)
-        return Backtest([], np.zeros((0, 6)), empty, empty, [])
+        return Backtest([], np.zeros((0, 6)), empty, empty, [], {})
     windows = sliding_windows(features.astype(np.float32), window)
     probabilities = np.asarray(model.predict_proba(np.ascontiguousarray(windows)), dtype=np.float64)
     replay = Replay(policy or AlertPolicy(), thresholds, night)
@@ -172,4 +176,5 @@ def backtest(
         model_classes=probabilities.argmax(axis=1),
         decision=decision,
         alerts=replay.alerts,
+        learned={"scored_hours": replay.tracker.scored_hours, "recent": replay.tracker.recent},
     )
