@@ -106,7 +106,8 @@ async def async_backtest(
 
     def read(store: HourlyStore) -> Awaitable[list[HourlySample]]:
         unwritten = coordinator.buffer.unwritten_hours()  # on the loop, after the buffer's flush
-        return hass.async_add_executor_job(_read_hours, store, start, end, unwritten)
+        # Untracked, as the buffer's own reads: a cancelled backtest must not leave the thread in the file.
+        return hass.loop.run_in_executor(None, _read_hours, store, start, end, unwritten)
 
     samples = await coordinator.buffer.async_use(read)
     if samples is None:

@@ -141,6 +141,9 @@ class ZoneBuffer:
         # The write the executor is doing: Home Assistant cancels background tasks before it
         # stops integrations, so a cancelled flush leaves it here for async_close to collect.
         self._in_flight: tuple[asyncio.Future[tuple[int, StoreError | None]], list[Operation]] | None = None
+        # A use of the file (a read, a warm start, a backtest) whose caller was cancelled: the
+        # executor may still be in the file, so async_close waits for it before closing.
+        self._in_use: asyncio.Future[Any] | None = None
 
     @property
     def pending(self) -> str:
@@ -203,23 +206,34 @@ class ZoneBuffer:
 
     async def async_read(self, read: Callable[[HourlyStore], T]) -> T | None:
         """Run ``read`` in the executor once everything queued is written; None without a file."""
-        return await self.async_use(lambda store: self.hass.async_add_executor_job(read, store))
+        # Untracked (see _drain): a read Home Assistant cancels would leave the thread in the file.
+        return await self.async_use(lambda store: self.hass.loop.run_in_executor(None, read, store))
 
     async def async_use(self, use: Callable[[HourlyStore], Awaitable[T]]) -> T | None:
-        """Await ``use(store)`` with the file to itself, once everything queued is written."""
+        """Await ``use(store)`` with the file to itself, once everything queued is written.
+
+        A cancelled caller (a task of an unloading entry, Home Assistant stopping) does not end
+        the use: it goes on, shielded, and async_close waits for it before closing the file."""
         async with self._lock:
             await self._drain()
             if self.store is None:
                 return None
+            using = asyncio.ensure_future(use(self.store))
             try:
-                return await use(self.store)
+                return await asyncio.shield(using)
             except StoreError as err:
                 await self._handle(err)
                 return None
+            except asyncio.CancelledError:
+                self._in_use = using
+                raise
 
     async def async_close(self) -> None:
         async with self._lock:
             self._closed = True
+            if self._in_use is not None:
+                using, self._in_use = self._in_use, None
+                await asyncio.gather(using, return_exceptions=True)  # its thread out of the file first
             if self._cancel_retry is not None:
                 self._cancel_retry()
                 self._cancel_retry = None

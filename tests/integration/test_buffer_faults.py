@@ -411,3 +411,30 @@ async def test_a_flush_cancelled_by_home_assistant_stopping_is_still_accounted_f
         assert await unload
     # the cancelled flush's reading (locked: not written) is counted, not silently dropped
     assert any("not save 1 readings" in w for w in buffer_warnings(caplog))
+
+
+async def test_a_read_whose_caller_is_cancelled_keeps_the_file_open_until_it_is_done(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    # An unloading entry cancels its tasks (a backtest learning from history, say) while the
+    # executor is in the file; closing the connection under that thread would leak or break it.
+    await setup_entry(hass, entry)
+    buffer = entry.runtime_data.coordinator.buffer
+    started, release = threading.Event(), threading.Event()
+
+    def slow_read(store: HourlyStore) -> int:
+        started.set()
+        release.wait(5)
+        return store.hour_count()
+
+    reading = hass.async_create_task(buffer.async_read(slow_read))
+    await hass.async_add_executor_job(started.wait, 5)
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    closing_buffer = hass.async_create_task(buffer.async_close())
+    await asyncio.sleep(0.05)
+    assert not closing_buffer.done() and buffer.store is not None  # the read is still in the file
+    release.set()
+    await closing_buffer
+    assert buffer.store is None
