@@ -15,6 +15,7 @@ import pandas as pd
 from custom_components.home_anomaly.engine.features import (
     N_FEATURES,
     HourlyTable,
+    ModelInput,
     model_input,
     sliding_windows,
 )
@@ -54,9 +55,8 @@ class Household:
     labels: np.ndarray  # (n,) int64
     sensors: np.ndarray  # (n, 5) as in the CSV (forward-filled)
     missing: np.ndarray  # (n, 3) bool
-    # Beside the features, for the alert policy (``features.ModelInput``); None: computed on demand.
-    baseline_ready: np.ndarray | None = None  # (n, 3) bool
-    usual: np.ndarray | None = None  # (n, 3)
+    # The features with what the alert policy reads beside them; None: computed when needed.
+    model_input: ModelInput | None = None
 
     def windows(self, window: int) -> tuple[np.ndarray, np.ndarray]:
         """(windows, label of each window's last hour); the first ``window - 1`` hours have none."""
@@ -205,8 +205,7 @@ def households_from_frame(frame: pd.DataFrame) -> list[Household]:
                 labels=rows["anomaly_class"].to_numpy(np.int64),
                 sensors=sensors,
                 missing=missing,
-                baseline_ready=given.baseline_ready,
-                usual=given.usual,
+                model_input=given,
             )
         )
     return homes

@@ -104,16 +104,12 @@ def home_replay(home: Household, thresholds: Mapping[int, float] | None = None) 
 
 
 def home_policy_inputs(home: Household) -> list[HourInput]:
-    """What each of the home's hours gives the alert policy beside the model (baseline status,
-    the fridge rule, the door and the smoke detector)."""
+    """What each of the home's hours gives the alert policy beside the model (the readings'
+    evidence, the fridge rule, the door and the smoke detector)."""
     values = np.array(home.sensors, dtype=np.float64, copy=True)
     values[:, :3][home.missing] = np.nan
-    if home.baseline_ready is None or home.usual is None:
-        given = model_input(HourlyTable(home.timestamps, values))
-        ready, usual = given.baseline_ready, given.usual
-    else:
-        ready, usual = home.baseline_ready, home.usual
-    return policy_inputs(home.timestamps, values, ready, usual)
+    given = home.model_input or model_input(HourlyTable(home.timestamps, values))
+    return policy_inputs(home.timestamps, values, given)
 
 
 def read_episodes(path: Path) -> list[EpisodeRow]:

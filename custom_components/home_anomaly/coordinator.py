@@ -391,12 +391,14 @@ class HomeAnomalyCoordinator(DataUpdateCoordinator[Snapshot]):
         self.data.last_scored = score.window_end
         probabilities = list(score.probabilities)
         # An on-demand score is no scored hour: it may raise an alert early, never advance the policy.
-        ready = score.baseline_ready
+        hour = score.policy
+        supported = hour.supported if hour is not None else (False, False, False)
+        fridge_off = hour is not None and hour.fridge_off
         transitions = (
-            self.tracker.observe_partial(score.window_end, probabilities, ready)
+            self.tracker.observe_partial(score.window_end, probabilities, supported)
             if partial
             else self.tracker.observe_hour(
-                score.window_end, probabilities, ready, (AnomalyClass.FRIDGE,) if score.fridge_off else ()
+                score.window_end, probabilities, supported, (AnomalyClass.FRIDGE,) if fridge_off else ()
             )
         )
         self._apply(transitions)

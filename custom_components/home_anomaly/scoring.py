@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .engine.arrays import FloatArray
+from .engine.backtest import HourInput, policy_inputs
 from .engine.drift import bin_shares, psi
 from .engine.features import (
     BASELINE_DAYS,
@@ -21,7 +22,6 @@ from .engine.features import (
     model_input,
 )
 from .engine.readings import MODEL_UNITS
-from .engine.rules import FRIDGE_POWER, fridge_off
 from .engine.store import HourlyStore
 from .model_loader import LoadedModel
 
@@ -56,10 +56,9 @@ class Score:
     evidence: dict[int, Evidence] = field(default_factory=dict)
     door_opened: bool = False
     smoke: bool = False
-    # For the alert policy: which analogue sensors have a baseline of their own, and whether the
-    # scored hour's fridge mean was off against its usual draw (``rules.fridge_off``).
-    baseline_ready: tuple[bool, bool, bool] = (False, False, False)
-    fridge_off: bool = False
+    # What the scored hour gives the alert policy beside the probabilities: whether each analogue
+    # reading supports its class, and whether the fridge was off for the hour (``engine.backtest``).
+    policy: HourInput | None = None
 
     @property
     def anomaly_score(self) -> float | None:
@@ -103,12 +102,7 @@ def score_window(
         if value is not None
     }
     score.door_opened, score.smoke = last.values[3] >= 0.5, last.values[4] >= 0.5
-    ready = given.baseline_ready[-1]
-    score.baseline_ready = (bool(ready[0]), bool(ready[1]), bool(ready[2]))
-    power = table.values[-1:, FRIDGE_POWER]
-    score.fridge_off = bool(
-        fridge_off(power, given.usual[-1:, FRIDGE_POWER], given.baseline_ready[-1:, FRIDGE_POWER])[0]
-    )
+    score.policy = policy_inputs(table.hour_starts[first:], table.values[first:], given)[-1]
     score.explanation = explain(features[-1], last, usual)
     score.drift = drift_against_card(features, loaded.card.raw.get("reference_distributions", {}))
     return score

@@ -12,7 +12,7 @@ import pytest
 from custom_components.home_anomaly.engine.alerts import AlertPolicy, AlertTracker
 from custom_components.home_anomaly.engine.backtest import backtest, hour_inputs
 from custom_components.home_anomaly.engine.features import FEATURE_NAMES, HourlyTable, model_input
-from custom_components.home_anomaly.engine.rules import fridge_off
+from custom_components.home_anomaly.engine.rules import fridge_off, model_evidence
 from custom_components.home_anomaly.engine.runtime import load_model
 from custom_components.home_anomaly.engine.schema import AnomalyClass
 
@@ -112,7 +112,7 @@ def test_a_backtest_is_what_the_live_tracker_raises_hour_by_hour() -> None:
             transitions.append(live.raise_rule(4, start))
         probabilities = model.predict_proba(features[None, row - window + 1 : row + 1].astype(np.float32))[0]
         transitions += live.observe_hour(
-            start + timedelta(hours=1), list(probabilities), hour.baseline_ready, (3,) if hour.fridge_off else ()
+            start + timedelta(hours=1), list(probabilities), hour.supported, (3,) if hour.fridge_off else ()
         )
         raised += [(t.anomaly, t.at) for t in transitions if t is not None and t.kind == "detected"]
 
@@ -133,3 +133,36 @@ def test_a_backtest_shorter_than_one_window_replays_nothing() -> None:
     model = load_model(SHIPPED, runtime="numpy")
     result = backtest(model, _home(1, 33.0), THRESHOLDS)
     assert result.alerts == [] and result.hour_starts == [] and result.decision.shape == (0,)
+
+
+def test_a_model_alert_needs_a_reading_far_from_the_homes_usual() -> None:
+    table = _home(3, 33.0)
+    table.values[60, 0] = 21.0 - 2.5  # a cool spell: 2.5 °C below usual
+    table.values[61, 0] = 21.0 - 6.0  # the heating failed
+    table.values[62, 1] = 45.0 + 10  # a shower's hour
+    table.values[63, 1] = 45.0 + 38  # a leak
+    table.values[64, 2] = 33.0 * 0.8  # a fridge resting longer
+    table.values[65, 2] = 33.0 * 0.3  # a fridge failing for part of the hour
+    given = model_input(table)
+    supported = model_evidence(table.values[:, :3], given.expected, given.usual, given.baseline_ready)
+    assert np.flatnonzero(supported[:, 0]).tolist() == [61]
+    assert np.flatnonzero(supported[:, 1]).tolist() == [63]
+    assert np.flatnonzero(supported[:, 2]).tolist() == [65]
+
+
+def test_a_warm_home_cooling_to_a_comfortable_room_is_no_heating_failure() -> None:
+    table = _home(3, 33.0)
+    table.values[:, 0] += 5.0  # a warm week at 26 °C …
+    table.values[60, 0] = 21.5  # … and a room back at 21.5 °C: 4.5 °C below usual, still warm
+    given = model_input(table)
+    supported = model_evidence(table.values[:, :3], given.expected, given.usual, given.baseline_ready)
+    assert not supported[:, 0].any()
+
+
+def test_no_model_alert_on_an_hour_its_reading_does_not_support() -> None:
+    tracker = AlertTracker(AlertPolicy(), THRESHOLDS)
+    for hour in range(3):
+        assert tracker.observe_hour(T0 + timedelta(hours=hour), COLD, (False, True, True)) == []
+    tracker.observe_hour(T0 + timedelta(hours=3), COLD, (True, True, True))
+    raised = tracker.observe_hour(T0 + timedelta(hours=4), COLD, (True, True, True))
+    assert [(t.kind, t.anomaly) for t in raised] == [("detected", 1)]  # two supported hours, as always

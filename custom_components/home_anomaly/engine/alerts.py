@@ -27,10 +27,11 @@ Alert fatigue is a product failure, and so is a missed alarm, so:
   ``CRITICAL_PRIORITY`` only: a second fire or night-time door is a new event, never a repeat to
   damp. The cooldown starts when a push was delivered (``notified``), not when one was tried.
 
-* the model raises temperature, humidity or fridge only for a sensor with a baseline of its
-  own (``baseline_ready``, from ``features.model_input``): a home's first day, or a sensor
-  added yesterday, has nothing to be unusual against — real homes raised 6.8 false alarms per
-  home-week in their first three days before this gate.
+* the model raises temperature, humidity or fridge only in an hour whose reading supports it
+  (``supported``, from ``rules.model_evidence``): the sensor has a baseline of its own — a home's
+  first day, or a sensor added yesterday, has nothing to be unusual against (real homes raised
+  6.8 false alarms per home-week in their first three days before this gate) — and reads far
+  enough from its usual (a 2 °C cool spell is not a heating failure, whatever the model says).
 
 Rule alerts (smoke → fire, door at night → door) are raised at once; fire clears when the
 smoke detector does, a door alert — raised by the rule or the model — ``door_hold`` after the
@@ -62,7 +63,7 @@ RECENT_HOURS: Final = 14 * 24
 DEFAULT_THRESHOLD: Final = 0.5  # a class's threshold when the model card gives none
 # The analogue sensor each model class is about (temperature, humidity, fridge power).
 CLASS_SENSOR: Final[dict[int, int]] = {AnomalyClass.TEMPERATURE: 0, AnomalyClass.HUMIDITY: 1, AnomalyClass.FRIDGE: 2}
-ALL_READY: Final = (True, True, True)
+ALL_SUPPORTED: Final = (True, True, True)
 
 
 @dataclass(frozen=True)
@@ -135,15 +136,15 @@ class AlertTracker:
         self,
         at: datetime,
         probabilities: Sequence[float],
-        baseline_ready: Sequence[bool] = ALL_READY,
+        supported: Sequence[bool] = ALL_SUPPORTED,
         rule_classes: Collection[int] = (),
     ) -> list[Transition]:
         """One scored hour, closed by the clock; returns the alerts it raises or clears.
 
-        ``baseline_ready``: per analogue sensor, whether it has a baseline of its own;
+        ``supported``: per analogue sensor, whether its reading supports its class this hour;
         ``rule_classes``: the classes an hourly rule found in the hour (they win over the model).
         """
-        hot = self._hot(probabilities, baseline_ready, rule_classes)
+        hot = self._hot(probabilities, supported, rule_classes)
         winner = int(np.argmax(probabilities))
         self.scored_hours += 1
         transitions: list[Transition] = []
@@ -179,13 +180,13 @@ class AlertTracker:
         return transitions
 
     def observe_partial(
-        self, at: datetime, probabilities: Sequence[float], baseline_ready: Sequence[bool] = ALL_READY
+        self, at: datetime, probabilities: Sequence[float], supported: Sequence[bool] = ALL_SUPPORTED
     ) -> list[Transition]:
         """An on-demand score of the open hour: raises what the hour would raise if it closed now,
         and nothing else — not a scored hour, so no counter moves and nothing clears. (No hourly
         rule: the open hour's latest fridge reading is a moment, and a compressor rests at 0 W.)"""
         transitions: list[Transition] = []
-        for code, probability in self._hot(probabilities, baseline_ready, ()).items():
+        for code, probability in self._hot(probabilities, supported, ()).items():
             state = self.classes[code]
             if not state.active and not state.quiet and state.streak + 1 >= self.policy.min_hours[code]:
                 transitions.append(self._raise(code, SOURCE_MODEL, probability, at))
@@ -287,17 +288,17 @@ class AlertTracker:
     # --- transitions ---------------------------------------------------------------------------
 
     def _hot(
-        self, probabilities: Sequence[float], baseline_ready: Sequence[bool], rule_classes: Collection[int]
+        self, probabilities: Sequence[float], supported: Sequence[bool], rule_classes: Collection[int]
     ) -> dict[int, float]:
         """The class hot this hour, with its probability: an hourly rule's (1.0), else the class the
-        model puts on top, if it may raise it, its sensor has a baseline and it clears its threshold."""
+        model puts on top, if it may raise it, the hour's reading supports it and it clears its threshold."""
         if rule_classes:
             return {max(rule_classes): 1.0}
         winner = int(np.argmax(probabilities))
         if winner not in self.policy.model_classes or probabilities[winner] < self.thresholds()[winner]:
             return {}
         sensor = CLASS_SENSOR.get(winner)
-        if sensor is not None and not baseline_ready[sensor]:
+        if sensor is not None and not supported[sensor]:
             return {}
         return {winner: float(probabilities[winner])}
 

@@ -25,8 +25,8 @@ import numpy as np
 
 from .alerts import AlertPolicy, AlertTracker, Transition
 from .arrays import BoolArray, FloatArray, IntArray
-from .features import N_ANALOG, HourlyTable, model_input, sliding_windows
-from .rules import FIRE_ALARM, FRIDGE_POWER, FRONT_DOOR, fridge_off
+from .features import N_ANALOG, HourlyTable, ModelInput, model_input, sliding_windows
+from .rules import FIRE_ALARM, FRIDGE_POWER, FRONT_DOOR, fridge_off, model_evidence
 from .runtime import AnomalyModel
 from .schema import AnomalyClass, is_night_hour
 
@@ -52,7 +52,7 @@ class HourInput:
     hour_start: datetime
     door_open: bool
     smoke: bool
-    baseline_ready: tuple[bool, bool, bool]
+    supported: tuple[bool, bool, bool]  # per analogue sensor: its reading supports its class
     fridge_off: bool
 
 
@@ -82,9 +82,7 @@ class Replay:
         if hour.door_open and self.night(start.hour):
             transitions += [t for t in [self.tracker.raise_rule(AnomalyClass.DOOR, start)] if t]
         rules = (AnomalyClass.FRIDGE,) if hour.fridge_off else ()
-        transitions += self.tracker.observe_hour(
-            start + HOUR, [float(p) for p in probabilities], hour.baseline_ready, rules
-        )
+        transitions += self.tracker.observe_hour(start + HOUR, [float(p) for p in probabilities], hour.supported, rules)
         for transition in transitions:
             self._record(transition)
             if transition.kind == "detected":
@@ -123,23 +121,24 @@ class Backtest:
 def hour_inputs(table: HourlyTable, first_row: int) -> tuple[list[HourInput], FloatArray]:
     """Each row's ``HourInput`` from ``first_row`` on, and the model input those rows make."""
     given = model_input(table, first_row)
-    inputs = policy_inputs(table.hour_starts[first_row:], table.values[first_row:], given.baseline_ready, given.usual)
-    return inputs, given.features.astype(np.float64)
+    return policy_inputs(table.hour_starts[first_row:], table.values[first_row:], given), given.features.astype(
+        np.float64
+    )
 
 
-def policy_inputs(
-    hour_starts: Sequence[datetime], values: FloatArray, baseline_ready: BoolArray, usual: FloatArray
-) -> list[HourInput]:
-    """``HourInput`` per row of ``values`` ((n, 5), NaN = missing) with its baseline status and usual levels."""
-    off = fridge_off(values[:, FRIDGE_POWER], usual[:, FRIDGE_POWER], baseline_ready[:, FRIDGE_POWER])
-    if not len(hour_starts) == len(values) == len(baseline_ready) == len(usual):
-        raise ValueError(f"{len(hour_starts)} hours need as many rows of values, baseline status and usual levels")
+def policy_inputs(hour_starts: Sequence[datetime], values: FloatArray, given: ModelInput) -> list[HourInput]:
+    """``HourInput`` per row of ``values`` ((n, 5), NaN = missing), with ``given``'s rows beside them."""
+    if not len(hour_starts) == len(values) == len(given.baseline_ready):
+        raise ValueError(f"{len(hour_starts)} hours need as many rows of values and model input")
+    ready, usual = given.baseline_ready, given.usual
+    off = fridge_off(values[:, FRIDGE_POWER], usual[:, FRIDGE_POWER], ready[:, FRIDGE_POWER])
+    supported = model_evidence(values[:, :N_ANALOG], given.expected, usual, ready)
     return [
         HourInput(
             hour_start=moment,
             door_open=bool(values[row, FRONT_DOOR] >= 0.5),
             smoke=bool(values[row, FIRE_ALARM] >= 0.5),
-            baseline_ready=_triple(baseline_ready[row]),
+            supported=_triple(supported[row]),
             fridge_off=bool(off[row]),
         )
         for row, moment in enumerate(hour_starts)
@@ -148,7 +147,7 @@ def policy_inputs(
 
 def _triple(ready: BoolArray) -> tuple[bool, bool, bool]:
     if len(ready) != N_ANALOG:
-        raise ValueError(f"baseline status must cover {N_ANALOG} sensors, got {len(ready)}")
+        raise ValueError(f"model evidence must cover {N_ANALOG} sensors, got {len(ready)}")
     return (bool(ready[0]), bool(ready[1]), bool(ready[2]))
 
 

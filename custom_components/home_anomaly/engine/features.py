@@ -281,12 +281,14 @@ class ModelInput:
     its own for that day (``MIN_BASELINE_HOURS`` readings in the days before). Without one the
     sensor's deviation and power-ratio features are neutral (0 and 1) — never measured against
     ``DEFAULT_CENTRE``: a 33 W fridge is not 12 spreads below a 150 W default — and the policy
-    raises no model alert for it. ``usual`` is each sensor's baseline centre (its own median).
+    raises no model alert for it. ``usual`` is each sensor's baseline centre (its own median),
+    ``expected`` its typical value at the row's hour of day (what the deviations compare with).
     """
 
     features: Float32Array
     baseline_ready: BoolArray
     usual: FloatArray
+    expected: FloatArray
 
 
 def model_features(table: HourlyTable, first_row: int = 0) -> Float32Array:
@@ -341,7 +343,7 @@ def model_input(table: HourlyTable, first_row: int = 0) -> ModelInput:
     features[:, 12] = np.cos(angle)
     features[:, 13] = (hours[out] >= NIGHT_START_HOUR) & (hours[out] < NIGHT_END_HOUR)
     features[:, 14] = weekend[out]
-    return ModelInput(features.astype(np.float32), ready[out], centre[out])
+    return ModelInput(features.astype(np.float32), ready[out], centre[out], expected[out])
 
 
 def _forward_fill(values: FloatArray) -> FloatArray:

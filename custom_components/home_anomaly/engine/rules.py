@@ -10,6 +10,15 @@ is off (3), whatever that draw. Real fridges average 15–150 W and swing ±25 %
 to hour, so for a small fridge a dead hour is only a few spreads below normal and a model that
 learnt "spreads" can miss it; no working fridge averages a tenth of its draw over an hour (the
 real traces' lowest hour is a quarter of their median). It needs the fridge's own baseline.
+
+And the readings a model alert needs (``model_evidence``): the model raises temperature, humidity
+or fridge only in an hour whose reading is itself far from the home's usual — at least
+``TEMPERATURE_MIN_DROP_C`` colder and no warmer than ``TEMPERATURE_COLD_C`` (a heating failure is
+5–10 °C, SPEC §3; real living rooms spend many hours 1.5–3.5 °C below their usual, and a
+room at 22 °C after a warm week is not a heating failure), ``HUMIDITY_MIN_RISE_PCT`` more humid
+(a leak is +35–45 %RH), or at most ``FRIDGE_LOW_SHARE`` of the usual draw (a failure is 0 W; real
+fridges swing ±25 % and more). A small model's blip on an ordinary hour raises nothing, and the
+alert's words ("18.0 °C, usually 21.3 °C") always show why.
 """
 
 from __future__ import annotations
@@ -27,6 +36,10 @@ FRONT_DOOR = 3
 FIRE_ALARM = 4
 FRIDGE_OFF_SHARE = 0.1
 FRIDGE_MIN_USUAL_W = 1.0  # a plug that usually reads below this is not powering a fridge
+TEMPERATURE_MIN_DROP_C = 3.0
+TEMPERATURE_COLD_C = 19.0
+HUMIDITY_MIN_RISE_PCT = 25.0
+FRIDGE_LOW_SHARE = 0.4
 
 
 def instant_class(sensor: int, is_on: bool, local_time: datetime) -> AnomalyClass | None:
@@ -61,3 +74,21 @@ def fridge_off(power: FloatArray, usual: FloatArray, baseline_ready: BoolArray) 
     with np.errstate(invalid="ignore"):
         off: BoolArray = baseline_ready & (usual >= FRIDGE_MIN_USUAL_W) & (power <= FRIDGE_OFF_SHARE * usual)
     return off
+
+
+def model_evidence(values: FloatArray, expected: FloatArray, usual: FloatArray, baseline_ready: BoolArray) -> BoolArray:
+    """Per hour and analogue sensor ((n, 3), NaN = missing): whether the hour's reading supports the
+    sensor's class — the sensor has a baseline of its own and reads far enough from its usual."""
+    temperature, humidity, power = (values[:, sensor] for sensor in range(3))
+    with np.errstate(invalid="ignore"):
+        supported: BoolArray = (
+            np.column_stack(
+                [
+                    (temperature <= expected[:, 0] - TEMPERATURE_MIN_DROP_C) & (temperature <= TEMPERATURE_COLD_C),
+                    humidity >= expected[:, 1] + HUMIDITY_MIN_RISE_PCT,
+                    power <= FRIDGE_LOW_SHARE * usual[:, 2],
+                ]
+            )
+            & baseline_ready
+        )
+    return supported
