@@ -4,7 +4,7 @@ integration's push and persistent notifications, their words, acknowledge, and r
 from __future__ import annotations
 
 import shutil
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,18 @@ class ScriptedModel:
 def script_model(entry: MockConfigEntry, *answers: Sequence[float]) -> None:
     loaded = entry.runtime_data.coordinator.loaded
     loaded.model = ScriptedModel(loaded.model.window_size, answers)
+
+
+@pytest.fixture(autouse=True)
+def readings_support_the_scripted_model() -> Generator[None]:
+    """The scripted model's answers come with readings that support them (``rules.model_evidence``:
+    these homes' readings stay normal, and the evidence gate has tests of its own)."""
+
+    def supported(values: Any, *_: Any) -> Any:
+        return np.ones((len(values), 3), dtype=bool)
+
+    with patch("custom_components.home_anomaly.engine.backtest.model_evidence", side_effect=supported):
+        yield
 
 
 async def score_now(hass: HomeAssistant, entry: MockConfigEntry) -> None:
