@@ -5,7 +5,8 @@
 #   make test-compat  the Home Assistant version matrix: 2025.4.4, 2026.2.3, 2026.10.4/2026.11.0
 #               (LEGS="2026.2 current" runs some; root needed for the chroots)
 #   make bench  performance benchmarks -> benchmarks/results/
-#   make pipeline  the full training pipeline: build -> train ALL -> compare -> benchmark -> ship -> real homes
+#   make pipeline  the full training pipeline: build (+ the real training split) -> train ALL -> compare
+#               -> benchmark -> ship -> real homes (held out)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -91,6 +92,9 @@ PIPELINE_RUNS ?= outputs/train
 REAL_HOMES ?= ../shared/real-homes
 pipeline: setup
 	$(VENV_TRAIN)/bin/python -m simulator build --out $(PIPELINE_DATA)
+	@if [ -d $(REAL_HOMES) ]; then \
+		$(VENV_TRAIN)/bin/python -m trainer real-train-data --data $(REAL_HOMES) --out $(PIPELINE_DATA)/train; \
+	else echo "no $(REAL_HOMES): training on simulated homes only"; fi
 	$(VENV_TRAIN)/bin/python -m trainer --model_type ALL --data $(PIPELINE_DATA) --out $(PIPELINE_RUNS)
 	$(VENV_TRAIN)/bin/python -m trainer compare --data $(PIPELINE_DATA) --runs $(PIPELINE_RUNS) --out $(PIPELINE_RUNS)/comparison
 	$(VENV_TRAIN)/bin/python -m trainer benchmark --data $(PIPELINE_DATA) --runs $(PIPELINE_RUNS)
@@ -98,7 +102,7 @@ pipeline: setup
 	cp $(PIPELINE_RUNS)/comparison.md docs/model_comparison.md
 	@if [ -d $(REAL_HOMES) ]; then \
 		$(VENV_TRAIN)/bin/python -m trainer real-homes --model custom_components/home_anomaly/models/model.onnx \
-			--data $(REAL_HOMES) --out $(PIPELINE_RUNS)/real_homes && \
+			--data $(REAL_HOMES) --homes held-out --out $(PIPELINE_RUNS)/real_homes && \
 		{ echo; cat $(PIPELINE_RUNS)/real_homes/report.md; } >> docs/model_comparison.md && \
 		cp $(PIPELINE_RUNS)/real_homes/real_homes.png docs/real_homes.png; \
 	else echo "no $(REAL_HOMES): the real-homes report is skipped"; fi

@@ -35,6 +35,7 @@ from custom_components.home_anomaly.engine.schema import SENSOR_COLUMNS
 from .data import load_households
 from .drift import reference_distributions
 from .models import MODEL_NAMES
+from .real_training import REAL_PREFIX
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "custom_components" / "home_anomaly" / "models"
 MAX_SHIPPED_BYTES = 64 * 1024
@@ -114,7 +115,8 @@ def ship(runs_dir: Path, data_dir: Path, name: str | None = None, models_dir: Pa
     models_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".ship-", dir=models_dir))
     try:
-        _write_model_and_card(option, staging, manifest, reference, digest)
+        real_copies = len(list((data_dir / "train").glob(f"user_{REAL_PREFIX}*.csv")))
+        _write_model_and_card(option, staging, manifest, reference, digest, real_copies)
         read_model_card(staging)  # the integration's own check must accept what we wrote
         for file in (MODEL_FILE, CARD_FILE):
             os.replace(staging / file, models_dir / file)
@@ -136,7 +138,12 @@ def _manifest(path: Path) -> dict[str, Any]:
 
 
 def _write_model_and_card(
-    option: dict[str, Any], folder: Path, manifest: dict[str, Any], reference: dict[str, Any], digest: str
+    option: dict[str, Any],
+    folder: Path,
+    manifest: dict[str, Any],
+    reference: dict[str, Any],
+    digest: str,
+    real_copies: int,
 ) -> None:
     report = option["report"]
     model_path = folder / MODEL_FILE
@@ -162,6 +169,8 @@ def _write_model_and_card(
             "version": manifest.get("version"),
             "seed": manifest.get("seed"),
             "train_households": len(manifest.get("train_users", [])),
+            # Copies of the real-homes training split (``real-train-data``) trained on beside them.
+            "real_train_copies": real_copies,
             "validation_households": len(manifest.get("val_users", [])),
         },
         "metrics": {
