@@ -89,6 +89,10 @@ def train_model(
     batch_size = max(1, config.batch_size // ranks.world)  # the global batch stays config.batch_size
     loss_fn = make_loss(config.loss_type, train_labels, N_CLASSES)
     optimiser = torch.optim.Adam(network.parameters(), lr=config.lr)
+    # The learning rate falls along a cosine to 5 % by the last epoch: with a constant rate the
+    # early-stopping F1 swung ±0.1 from epoch to epoch on the calibrated homes and the kept
+    # "best" epoch was partly luck.
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=config.epochs, eta_min=0.05 * config.lr)
     tracker.log_params({**config.to_json(), "model": model_name, "parameters": parameter_count(model)})
 
     checkpoint = out_dir / "best.pt"
@@ -113,6 +117,7 @@ def train_model(
             nn.utils.clip_grad_norm_(network.parameters(), 5.0)
             optimiser.step()
             total_loss += loss.item() * len(batch)
+        schedule.step()
         predicted = predict_logits(model, stop_windows).argmax(axis=1)
         macro_f1 = macro_f1_excluding_normal(stop_labels, predicted)
         row = {"epoch": epoch, "train_loss": total_loss / max(len(indices), 1), "early_stop_macro_f1": macro_f1}

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SETTINGS = {"early_stop_users": 1, "samples_per_epoch": 6000, "epochs": 4, "batch_size": 64, "model_type": "CNN"}
+SETTINGS = {"early_stop_users": 1, "samples_per_epoch": 6000, "epochs": 6, "batch_size": 64, "model_type": "CNN"}
 
 
 def _train(command: list[str], data: Path, out: Path, settings: Path) -> dict[str, float]:
