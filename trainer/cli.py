@@ -46,7 +46,7 @@ def _train_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     train.add_argument(
         "--model_type", default=None, help="LSTM (default), CNN, CNN_DILATION/DilatedCNN, TCN, TRANSFORMER or ALL"
     )
-    train.add_argument("--epochs", type=int, default=None, help="default 10 (the learning rate follows a cosine over them)")
+    train.add_argument("--epochs", type=int, default=None, help="default 10 (a cosine learning rate over them)")
     train.add_argument("--batch_size", type=int, default=None, help="default 64")
     train.add_argument("--lr", type=float, default=None, help="default 0.001")
     train.add_argument(
