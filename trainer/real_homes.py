@@ -41,7 +41,15 @@ from custom_components.home_anomaly.engine.runtime import AnomalyModel, load_mod
 from custom_components.home_anomaly.engine.schema import TIMESTAMP_FORMAT
 
 from .data import DataError, Household, load_households
-from .evaluate import Scored, find_episodes, home_policy_inputs, home_replay, read_episodes, score_households
+from .evaluate import (
+    Scored,
+    find_episodes,
+    home_policy_inputs,
+    home_replay,
+    read_episodes,
+    score_households,
+    thresholds_for,
+)
 from .injection import (
     WARM_UP_DAYS,
     Injection,
@@ -89,12 +97,14 @@ def run_real_homes(request: RealHomesRequest) -> dict[str, Any]:
     episodes = _real_episodes(request.data, homes)
     listed = _listed_roles(request.data)
     roles = {home.user_id: home_roles(home, listed.get(home.user_id)) for home in homes}
-    scored = score_households(model, homes)
-    results = _inject_and_score(model, homes, roles, episodes, request, scored)
+    thresholds = thresholds_for(request.model)
+    scored = score_households(model, homes, thresholds)
+    results = _inject_and_score(model, homes, roles, episodes, request, scored, thresholds)
     report = {
         "model": str(request.model),
         "model_sha256": hashlib.sha256(request.model.read_bytes()).hexdigest(),
         "runtime": model.runtime,
+        "thresholds": {str(code): value for code, value in thresholds.items()},
         "data": str(request.data),
         "seed": request.seed,
         "injections_per_class": request.injections,
@@ -163,6 +173,7 @@ def _inject_and_score(
     episodes: list[EpisodeRow],
     request: RealHomesRequest,
     scored: Scored,
+    thresholds: dict[int, float],
 ) -> list[InjectionResult]:
     results: list[InjectionResult] = []
     for home in tqdm(homes, desc="injected episodes", unit=" home", leave=False, disable=None):
@@ -172,17 +183,24 @@ def _inject_and_score(
             rng = class_rng(request.seed, home.user_id, anomaly_class)
             for injection in plan_injections(home, anomaly_class, request.injections, rng, real, model.window_size - 1):
                 planned.append((injection, rng))
-        before = policy_before(model, home, scored.probabilities[home.user_id], {i.start for i, _ in planned})
+        starts = {injection.start for injection, _ in planned}
+        before = policy_before(model, home, scored.probabilities[home.user_id], starts, thresholds)
         results += [score_injection(model, home, injection, rng, before[injection.start]) for injection, rng in planned]
     return results
 
 
-def policy_before(model: AnomalyModel, home: Household, probabilities: np.ndarray, rows: set[int]) -> dict[int, Replay]:
+def policy_before(
+    model: AnomalyModel,
+    home: Household,
+    probabilities: np.ndarray,
+    rows: set[int],
+    thresholds: dict[int, float] | None = None,
+) -> dict[int, Replay]:
     """The home's alert policy as it stands when each of ``rows`` begins, the recording as it is:
     what an injected episode meets (thresholds learnt from the home's first weeks, its alerts)."""
     first = model.window_size - 1
     hours = home_policy_inputs(home)
-    replay = home_replay(home)
+    replay = home_replay(home, thresholds)
     states: dict[int, Replay] = {}
     last = max(rows, default=first)
     for row in range(first, last + 1):

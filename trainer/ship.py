@@ -18,7 +18,6 @@ from typing import Any
 
 import onnx
 
-from custom_components.home_anomaly.engine.alerts import DEFAULT_THRESHOLD
 from custom_components.home_anomaly.engine.features import FEATURE_NAMES
 from custom_components.home_anomaly.engine.model_card import (
     CARD_FILE,
@@ -34,6 +33,7 @@ from custom_components.home_anomaly.engine.schema import SENSOR_COLUMNS
 
 from .data import load_households
 from .drift import reference_distributions
+from .evaluate import CARD_THRESHOLDS
 from .models import MODEL_NAMES
 from .real_training import REAL_PREFIX
 
@@ -163,7 +163,7 @@ def _write_model_and_card(
         "normalisation": normalisation_contract(),
         "classes": class_table(),
         "decision": "argmax; raise an alert when the winning class's probability reaches its threshold",
-        "thresholds": {str(c): DEFAULT_THRESHOLD for c in range(1, 6)},
+        "thresholds": {str(c): threshold for c, threshold in CARD_THRESHOLDS.items()},
         "training_data": {
             "digest_sha256": digest,
             "version": manifest.get("version"),
