@@ -32,7 +32,11 @@ from .processes import Child, free_port, home_assistant, live_simulator, mosquit
 class StackConfig:
     work_dir: Path
     household: int = 7
-    user: int = 1
+    # User 3's fridge runs a variable-speed compressor (about 120 W, never resting at 0 W), so a
+    # dead plug is unusual from its first reading and the model says so on score_now. A cycling
+    # fridge rests near 0 W for up to 50 minutes: there the hourly fridge rule raises it once the
+    # hour has closed at 0 W (tests/integration/test_alerts.py).
+    user: int = 3
     history_days: int = 30
     zone: str = "Simulated home"
     options: dict[str, Any] = field(default_factory=dict)

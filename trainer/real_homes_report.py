@@ -94,8 +94,9 @@ def report_markdown(report: dict[str, Any]) -> str:
         "",
         "Each episode goes into its own copy of a home, starting at a random 5-minute mark after day 7, with a "
         "random depth and duration (the simulator's effects, SPEC §3 ranges), only where the home has the sensor "
-        "and it reported; hours it covers in part are averaged as the integration averages them. Detected = an "
-        "hour it touches predicted as its class.",
+        "and it reported; hours it covers in part are averaged as the integration averages them. Detected = the "
+        "household is alerted with its class (through the alert policy) in an hour the episode touches; *model "
+        "alone* = the model's top class in such an hour.",
         "",
         "| class | home needs | homes | injected | detected | recall (95 % CI) | model alone | median h to detect |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -177,7 +178,7 @@ def plot_report(report: dict[str, Any], path: Path) -> Path:
         yerr=errors.T,
         capsize=3,
         color=[CLASS_COLOURS[c] for c in shown],
-        label="model + instant rules",
+        label="alerted (model, rules, alert policy)",
     )
     recall.bar(
         np.arange(len(shown)) + 0.2,
