@@ -227,7 +227,7 @@ def injection_predictions(
     first, stop = injection.start - (window - 1), injection.end + 1
     table = HourlyTable.from_dataset_rows(home.timestamps[:stop], sensors[:stop], home.missing[:stop])
     hours, features = hour_inputs(table, first)
-    windows = sliding_windows(features.astype(np.float32), window)
+    windows = sliding_windows(features, window)
     probabilities = model.predict_proba(np.ascontiguousarray(windows))
     replay = copy.deepcopy(before)
     alerted = np.array([replay.hour(h, p) for h, p in zip(hours[window - 1 :], probabilities, strict=True)])

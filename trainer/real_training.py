@@ -28,7 +28,7 @@ from custom_components.home_anomaly.engine.schema import MISSING_COLUMNS, SENSOR
 from simulator.anomalies import SEPARATION_H
 
 from .data import DataError, Household, load_households
-from .injection import Injection, class_rng, home_roles, injectable_classes, injected_home, plan_injections
+from .injection import class_rng, home_roles, injectable_classes, injected_home, plan_injections
 
 TRAIN_SEGMENTS: dict[str, tuple[str, str]] = {
     "uci_be_living_bath": ("2016-02-02 00:00:00", "2016-05-08 23:00:00"),
@@ -104,14 +104,8 @@ def _injected_copy(home: Household, seed: int) -> tuple[np.ndarray, np.ndarray]:
             if taken[near].any():
                 continue
             taken[injection.start : injection.end + 1] = True
-            sensors, labels = _apply(home, sensors, labels, injection, rng)
+            sensors, labels = injected_home(replace(home, sensors=sensors, labels=labels), injection, rng)
     return sensors, labels
-
-
-def _apply(
-    home: Household, sensors: np.ndarray, labels: np.ndarray, injection: Injection, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    return injected_home(replace(home, sensors=sensors, labels=labels), injection, rng)
 
 
 def _write(path: Path, user_id: str, home: Household, sensors: np.ndarray, labels: np.ndarray) -> None:

@@ -17,7 +17,6 @@ from .engine.features import (
     N_ANALOG,
     HourlySample,
     HourlyTable,
-    day_baseline,
     fill_hour_gaps,
     model_input,
 )
@@ -94,7 +93,8 @@ def score_window(
         raise InferenceError(str(err)) from err
     score.probabilities = probabilities.astype(np.float64)
     last = samples[-1]
-    usual = usual_levels(table)
+    # This home's typical readings at the scored hour of day: what the deviation features compare with.
+    usual = given.expected[-1]
     score.hour_start = last.hour_start
     score.evidence = {
         sensor: Evidence(float(value), float(usual[sensor]))
@@ -102,21 +102,10 @@ def score_window(
         if value is not None
     }
     score.door_opened, score.smoke = last.values[3] >= 0.5, last.values[4] >= 0.5
-    score.policy = policy_inputs(table.hour_starts[first:], table.values[first:], given)[-1]
+    score.policy = policy_inputs(table.hour_starts[-1:], table.values[-1:], given.last_rows(1))[0]
     score.explanation = explain(features[-1], last, usual)
     score.drift = drift_against_card(features, loaded.card.raw.get("reference_distributions", {}))
     return score
-
-
-def usual_levels(table: HourlyTable) -> FloatArray:
-    """This home's typical analogue readings at the last hour's hour of day, from the
-    ``BASELINE_DAYS`` days before its day: the same baseline ``model_features`` compares with."""
-    days = np.array([moment.toordinal() for moment in table.hour_starts], dtype=np.int64)
-    hours = np.array([moment.hour for moment in table.hour_starts], dtype=np.int64)
-    history = (days >= days[-1] - BASELINE_DAYS) & (days < days[-1])
-    profile = day_baseline(hours[history], table.values[history, :N_ANALOG]).profile
-    levels: FloatArray = profile[hours[-1]]
-    return levels
 
 
 def explain(last: Any, sample: HourlySample, usual: FloatArray) -> str:

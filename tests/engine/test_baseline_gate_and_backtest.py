@@ -110,7 +110,7 @@ def test_a_backtest_is_what_the_live_tracker_raises_hour_by_hour() -> None:
         transitions = [live.raise_rule(5, start)] if hour.smoke else [live.release_rule(5, start)]
         if hour.door_open and 0 <= start.hour < 5:
             transitions.append(live.raise_rule(4, start))
-        probabilities = model.predict_proba(features[None, row - window + 1 : row + 1].astype(np.float32))[0]
+        probabilities = model.predict_proba(features[None, row - window + 1 : row + 1])[0]
         transitions += live.observe_hour(
             start + timedelta(hours=1), list(probabilities), hour.supported, (3,) if hour.fridge_off else ()
         )

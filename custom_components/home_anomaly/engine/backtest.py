@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .alerts import AlertPolicy, AlertTracker, Transition
-from .arrays import BoolArray, FloatArray, IntArray
+from .arrays import BoolArray, Float32Array, FloatArray, IntArray
 from .features import N_ANALOG, HourlyTable, ModelInput, model_input, sliding_windows
 from .rules import FIRE_ALARM, FRIDGE_POWER, FRONT_DOOR, fridge_off, model_evidence
 from .runtime import AnomalyModel
@@ -73,17 +73,14 @@ class Replay:
     def hour(self, hour: HourInput, probabilities: FloatArray) -> int:
         """Feed one closed hour; returns the highest class alerted at any moment of it (0: none)."""
         shown = {code for code, state in self.tracker.classes.items() if state.active}
-        transitions: list[Transition] = []
         start = hour.hour_start
-        if hour.smoke:
-            transitions += [t for t in [self.tracker.raise_rule(AnomalyClass.FIRE, start)] if t]
-        else:
-            transitions += [t for t in [self.tracker.release_rule(AnomalyClass.FIRE, start)] if t]
+        fire = self.tracker.raise_rule if hour.smoke else self.tracker.release_rule
+        instant = [fire(AnomalyClass.FIRE, start)]
         if hour.door_open and self.night(start.hour):
-            transitions += [t for t in [self.tracker.raise_rule(AnomalyClass.DOOR, start)] if t]
+            instant.append(self.tracker.raise_rule(AnomalyClass.DOOR, start))
         rules = (AnomalyClass.FRIDGE,) if hour.fridge_off else ()
-        transitions += self.tracker.observe_hour(start + HOUR, [float(p) for p in probabilities], hour.supported, rules)
-        for transition in transitions:
+        hourly = self.tracker.observe_hour(start + HOUR, [float(p) for p in probabilities], hour.supported, rules)
+        for transition in [t for t in instant if t is not None] + hourly:
             self._record(transition)
             if transition.kind == "detected":
                 shown.add(transition.anomaly)
@@ -118,12 +115,10 @@ class Backtest:
     learned: dict[str, Any] = field(default_factory=dict)
 
 
-def hour_inputs(table: HourlyTable, first_row: int) -> tuple[list[HourInput], FloatArray]:
+def hour_inputs(table: HourlyTable, first_row: int) -> tuple[list[HourInput], Float32Array]:
     """Each row's ``HourInput`` from ``first_row`` on, and the model input those rows make."""
     given = model_input(table, first_row)
-    return policy_inputs(table.hour_starts[first_row:], table.values[first_row:], given), given.features.astype(
-        np.float64
-    )
+    return policy_inputs(table.hour_starts[first_row:], table.values[first_row:], given), given.features
 
 
 def policy_inputs(hour_starts: Sequence[datetime], values: FloatArray, given: ModelInput) -> list[HourInput]:
@@ -164,7 +159,7 @@ def backtest(
     if len(inputs) < window:
         empty = np.zeros(0, dtype=np.int64)
         return Backtest([], np.zeros((0, 6)), empty, empty, [], {})
-    windows = sliding_windows(features.astype(np.float32), window)
+    windows = sliding_windows(features, window)
     probabilities = np.asarray(model.predict_proba(np.ascontiguousarray(windows)), dtype=np.float64)
     replay = Replay(policy or AlertPolicy(), thresholds, night)
     scored = inputs[window - 1 :]

@@ -290,6 +290,11 @@ class ModelInput:
     usual: FloatArray
     expected: FloatArray
 
+    def last_rows(self, count: int) -> ModelInput:
+        """The same input for its last ``count`` rows only."""
+        rows = slice(len(self.features) - count, None)
+        return ModelInput(self.features[rows], self.baseline_ready[rows], self.usual[rows], self.expected[rows])
+
 
 def model_features(table: HourlyTable, first_row: int = 0) -> Float32Array:
     """Model input (rows ``first_row`` … end, ``N_FEATURES`` columns, float32); see ``model_input``."""
